@@ -1,0 +1,1 @@
+export { KeycardError, KeycardConfigurationError, KeycardCredentialError, ZoneDiscoveryError } from './keycard.error.js';
