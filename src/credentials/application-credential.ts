@@ -1,6 +1,9 @@
 /** Reads one environment variable; empty strings are reported as `undefined`. */
 export type EnvReader = (name: string) => string | undefined;
 
+/** `client_assertion_type` of RFC 7523 JWT-bearer client assertions (WebIdentity, EKSWorkloadIdentity). */
+export const JWT_BEARER_CLIENT_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+
 /** The three credential kinds a Keycard zone accepts for token exchange. */
 export type ApplicationCredentialKind = 'client_secret' | 'web_identity' | 'eks_workload_identity';
 

@@ -1,0 +1,35 @@
+import type { EnvReader } from './application-credential.js';
+
+/** Environment variables the application credentials are discovered from. */
+export const CREDENTIAL_ENV = Object.freeze({
+  CLIENT_ID: 'KEYCARD_CLIENT_ID',
+  CLIENT_SECRET: 'KEYCARD_CLIENT_SECRET',
+  CREDENTIAL_TYPE: 'KEYCARD_APPLICATION_CREDENTIAL_TYPE',
+  WEB_IDENTITY_KEY_STORAGE_DIR: 'KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR',
+  /** The EKS token file variables, in precedence order. */
+  EKS_TOKEN_FILE: Object.freeze([
+    'KEYCARD_EKS_WORKLOAD_IDENTITY_TOKEN_FILE',
+    'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+    'AWS_WEB_IDENTITY_TOKEN_FILE',
+  ] as const),
+});
+
+/** Reads a variable; empty or whitespace-only values count as unset (whatever the reader does). */
+export function readEnv(env: EnvReader, name: string): string | undefined {
+  const value = env(name);
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** An option value, with an empty or whitespace-only string counted as unset. */
+export function nonBlank(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+/** The first EKS token file variable that is set, with its name. */
+export function findEksTokenFileEnv(env: EnvReader): { readonly name: string; readonly path: string } | undefined {
+  for (const name of CREDENTIAL_ENV.EKS_TOKEN_FILE) {
+    const path = readEnv(env, name);
+    if (path !== undefined) return { name, path };
+  }
+  return undefined;
+}
