@@ -1,0 +1,196 @@
+import { randomUUID, sign, type KeyObject } from 'node:crypto';
+import { resolve } from 'node:path';
+import { KeycardConfigurationError, KeycardCredentialError } from '../errors/keycard.error.js';
+import {
+  ApplicationCredential,
+  JWT_BEARER_CLIENT_ASSERTION_TYPE,
+  type EnvReader,
+  type PublicJwks,
+  type TokenEndpointRequest,
+} from './application-credential.js';
+import { CREDENTIAL_ENV, nonBlank, readEnv } from './credential-env.js';
+import { FileKeyStorage } from './file-key-storage.js';
+import { generateWebIdentityKeyPair, parseRsaPrivateKey, publicJwkOf, sameRsaKey } from './web-identity-key-pair.js';
+import type { WebIdentityKeyStorage, WebIdentityPublicJwk } from './web-identity-key-storage.js';
+
+/** Lifetime of a client assertion, in seconds. */
+export const CLIENT_ASSERTION_LIFETIME_SECONDS = 300;
+
+/** The server name used for the key id when none is given. */
+export const DEFAULT_WEB_IDENTITY_SERVER_NAME = 'MCP Server';
+
+/** The key directory used when neither the option nor the env variable names one. */
+export const DEFAULT_WEB_IDENTITY_STORAGE_DIR = './mcp_keys';
+
+/** Options of `new WebIdentity(...)`. Empty strings count as unset. */
+export interface WebIdentityOptions {
+  /**
+   * Name of this server; the key id is derived from it (every character outside
+   * `[A-Za-z0-9_-]` becomes `_`) when `keyId` is not given.
+   * @default 'MCP Server'
+   */
+  serverName?: string;
+  /**
+   * Directory of the key pair (created with mode 0700 when missing). Ignored when
+   * `keyStorage` is given.
+   * @default env KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR, else './mcp_keys'
+   */
+  storageDir?: string;
+  /**
+   * Key id (`kid`): letters, digits, `_`, `-` and `.` (not first).
+   * @default the sanitised `serverName`, e.g. 'MCP_Server'
+   */
+  keyId?: string;
+  /**
+   * Client id registered with the zone; `iss` and `sub` of the client assertions.
+   * @default the key id
+   */
+  clientId?: string;
+  /**
+   * Where the key pair is kept.
+   * @default a `FileKeyStorage` on the storage directory
+   */
+  keyStorage?: WebIdentityKeyStorage;
+}
+
+const KEY_ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]*$/;
+
+/**
+ * `private_key_jwt` client authentication (RFC 7523): the server keeps an RSA-2048 key
+ * pair, publishes its public key at `/.well-known/jwks.json`, and signs a short-lived
+ * RS256 client assertion for every token request.
+ *
+ * `initialize()` loads the key pair, creating it on first start; the same storage gives
+ * the same key (and key id) across restarts.
+ */
+export class WebIdentity extends ApplicationCredential {
+  readonly kind = 'web_identity' as const;
+
+  /** The key id (`kid`), also the default client id. */
+  readonly keyId: string;
+  /** The client id: `iss` and `sub` of the client assertions. */
+  readonly clientId: string;
+
+  readonly #storageDirOption: string | undefined;
+  readonly #keyStorageOption: WebIdentityKeyStorage | undefined;
+  #keyStorage: WebIdentityKeyStorage | undefined;
+  #signingKey: { readonly privateKey: KeyObject; readonly publicJwk: WebIdentityPublicJwk } | undefined;
+
+  constructor(options: WebIdentityOptions = {}) {
+    super();
+    const keyId = nonBlank(options.keyId);
+    if (keyId !== undefined && !KEY_ID.test(keyId)) {
+      throw new KeycardConfigurationError(
+        `WebIdentity keyId "${keyId}" is not valid: use only letters, digits, "_", "-" and "." (not first).`,
+      );
+    }
+    this.keyId = keyId ?? keyIdFromServerName(nonBlank(options.serverName) ?? DEFAULT_WEB_IDENTITY_SERVER_NAME);
+    this.clientId = nonBlank(options.clientId) ?? this.keyId;
+    this.#storageDirOption = nonBlank(options.storageDir);
+    this.#keyStorageOption = options.keyStorage;
+  }
+
+  /** The key storage in use; set by `initialize()`. */
+  get keyStorage(): WebIdentityKeyStorage | undefined {
+    return this.#keyStorage;
+  }
+
+  /** The absolute key directory when the default file storage is in use; set by `initialize()`. */
+  get storageDir(): string | undefined {
+    return this.#keyStorage instanceof FileKeyStorage ? this.#keyStorage.directory : undefined;
+  }
+
+  /** Loads the key pair from the storage, creating it there on first start. */
+  override async initialize(env: EnvReader): Promise<void> {
+    const storage =
+      this.#keyStorageOption ??
+      new FileKeyStorage(
+        resolve(
+          this.#storageDirOption ??
+            readEnv(env, CREDENTIAL_ENV.WEB_IDENTITY_KEY_STORAGE_DIR) ??
+            DEFAULT_WEB_IDENTITY_STORAGE_DIR,
+        ),
+      );
+    const kid = this.keyId;
+    const pair = await storage.loadOrCreate(kid, () => generateWebIdentityKeyPair(kid));
+    const privateKey = parseRsaPrivateKey(pair.privateKeyPem);
+    if (privateKey === undefined) {
+      throw new KeycardCredentialError(
+        `The WebIdentity key "${kid}" in ${storage.describe()} is not a PKCS#8 PEM RSA private key of at least ` +
+          '2048 bits. Replace or delete it to generate a new key pair.',
+      );
+    }
+    const publicJwk = publicJwkOf(privateKey, kid);
+    if (!sameRsaKey(publicJwk, pair.publicJwk)) {
+      throw new KeycardCredentialError(
+        `The WebIdentity key "${kid}" in ${storage.describe()} is inconsistent: its public key does not match ` +
+          'its private key. Replace or delete the stored pair to generate a new one.',
+      );
+    }
+    this.#keyStorage = storage;
+    this.#signingKey = Object.freeze({ privateKey, publicJwk });
+  }
+
+  override async authenticate(request: TokenEndpointRequest): Promise<void> {
+    const assertion = this.createClientAssertion(request.tokenEndpoint);
+    request.body.set('client_id', this.clientId);
+    request.body.set('client_assertion_type', JWT_BEARER_CLIENT_ASSERTION_TYPE);
+    request.body.set('client_assertion', assertion);
+  }
+
+  /**
+   * Signs a client assertion (RS256 JWT) for `audience`, the token endpoint URL:
+   * `iss` = `sub` = client id, a random `jti`, `iat` now and `exp` five minutes later.
+   */
+  createClientAssertion(audience: string): string {
+    const { privateKey } = this.#requireKey();
+    const iat = Math.floor(Date.now() / 1000);
+    const header = { alg: 'RS256', typ: 'JWT', kid: this.keyId };
+    const claims = {
+      iss: this.clientId,
+      sub: this.clientId,
+      aud: audience,
+      jti: randomUUID(),
+      iat,
+      exp: iat + CLIENT_ASSERTION_LIFETIME_SECONDS,
+    };
+    const signingInput = `${base64UrlJson(header)}.${base64UrlJson(claims)}`;
+    const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), privateKey);
+    return `${signingInput}.${signature.toString('base64url')}`;
+  }
+
+  override getPublicJwks(): PublicJwks {
+    return { keys: [this.#requireKey().publicJwk] };
+  }
+
+  override toString(): string {
+    return `WebIdentity(keyId=${JSON.stringify(this.keyId)}, clientId=${JSON.stringify(this.clientId)})`;
+  }
+
+  /** A description without key material. */
+  toJSON(): Record<string, unknown> {
+    return { kind: this.kind, keyId: this.keyId, clientId: this.clientId, storage: this.#keyStorage?.describe() };
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
+  #requireKey(): { readonly privateKey: KeyObject; readonly publicJwk: WebIdentityPublicJwk } {
+    if (this.#signingKey === undefined) {
+      throw new KeycardCredentialError(
+        'WebIdentity is not initialised: call `await credential.initialize(env)` first (KeycardModule does it at bootstrap).',
+      );
+    }
+    return this.#signingKey;
+  }
+}
+
+/** The key id derived from a server name: every character outside `[A-Za-z0-9_-]` becomes `_`. */
+export function keyIdFromServerName(serverName: string): string {
+  return serverName.replace(/[^A-Za-z0-9_-]/gu, '_');
+}
+
+function base64UrlJson(value: object): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
