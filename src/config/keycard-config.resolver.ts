@@ -1,0 +1,29 @@
+import { Logger } from '@nestjs/common';
+import type { EnvReader } from '../credentials/application-credential.js';
+import { resolveApplicationCredential } from '../credentials/credential-factory.js';
+import type { KeycardConfig, KeycardModuleOptions } from './keycard-options.interface.js';
+import { resolveKeycardSettings } from './keycard-settings.resolver.js';
+
+/**
+ * The whole bootstrap resolution: settings, then the application credential (option or
+ * env), initialised (keys loaded or created, token file checked). Runs once per module.
+ */
+export async function resolveKeycardConfig(options: KeycardModuleOptions, env: EnvReader): Promise<KeycardConfig> {
+  const settings = resolveKeycardSettings(options, env);
+  const { credential, source } = resolveApplicationCredential(options.applicationCredential, env, {
+    mcpServerName: settings.mcpServerName,
+  });
+  const logger = new Logger('KeycardModule');
+  if (credential) {
+    await credential.initialize(env);
+    logger.log(`Zone ${settings.zoneUrl}; application credential: ${credential.kind} (${source}).`);
+  } else {
+    logger.warn(
+      `Zone ${settings.zoneUrl}; no application credential configured: token exchanges (@Grant) are sent ` +
+        'without client authentication and the zone may refuse them. Set KEYCARD_CLIENT_ID and ' +
+        'KEYCARD_CLIENT_SECRET, KEYCARD_APPLICATION_CREDENTIAL_TYPE, or the `applicationCredential` option.',
+    );
+  }
+  const jwksUrl = credential?.getPublicJwks() ? `${new URL(settings.mcpBaseUrl).origin}/.well-known/jwks.json` : undefined;
+  return Object.freeze({ ...settings, credential, credentialSource: source, jwksUrl });
+}

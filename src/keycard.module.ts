@@ -1,0 +1,39 @@
+import { Module, type Provider } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { findConfigService } from './config/config-service.locator.js';
+import { createEnvReader } from './config/env-reader.js';
+import type { KeycardConfig, KeycardModuleOptions } from './config/keycard-options.interface.js';
+import { resolveKeycardConfig } from './config/keycard-config.resolver.js';
+import { authProviders } from './auth/auth.providers.js';
+import { ApplicationCredential } from './credentials/application-credential.js';
+import { grantProviders } from './grant/grant.providers.js';
+import { KEYCARD_CONFIG } from './keycard.constants.js';
+import { KeycardConfigurableModule, KEYCARD_MODULE_OPTIONS } from './keycard.module-definition.js';
+import { ZoneMetadataService } from './zone/zone-metadata.service.js';
+
+const providers: Provider[] = [
+  {
+    provide: KEYCARD_CONFIG,
+    inject: [KEYCARD_MODULE_OPTIONS, ModuleRef],
+    useFactory: async (options: KeycardModuleOptions, moduleRef: ModuleRef): Promise<KeycardConfig> =>
+      resolveKeycardConfig(options ?? {}, createEnvReader(await findConfigService(moduleRef))),
+  },
+  {
+    provide: ApplicationCredential,
+    inject: [KEYCARD_CONFIG],
+    useFactory: (config: KeycardConfig) => config.credential,
+  },
+  ZoneMetadataService,
+  ...authProviders,
+  ...grantProviders,
+];
+
+/**
+ * Protects a NestJS MCP server with a Keycard zone.
+ *
+ * `KeycardModule.forRoot({ zoneId, mcpBaseUrl })` or `forRootAsync({ useFactory, inject })`;
+ * `isGlobal: true` makes its providers visible everywhere. Options and env are resolved
+ * once, at bootstrap: a bad setting fails the boot with every problem listed.
+ */
+@Module({ providers, exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders] })
+export class KeycardModule extends KeycardConfigurableModule {}
