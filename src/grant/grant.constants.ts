@@ -1,0 +1,2 @@
+/** Metadata key of `@Grant()`. */
+export const GRANT_METADATA = 'keycard:grant';

@@ -1,0 +1,36 @@
+import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { KeycardConfigurationError } from '../errors/keycard.error.js';
+import type { GrantMetadata, GrantOptions } from './grant-options.interface.js';
+import { GRANT_METADATA } from './grant.constants.js';
+import { GrantInterceptor } from './grant.interceptor.js';
+
+function checkResources(resources: readonly string[]): void {
+  if (resources.length === 0) throw new KeycardConfigurationError('@Grant() needs at least one resource URL.');
+  for (const resource of resources) {
+    let ok = false;
+    try {
+      ok = typeof resource === 'string' && ['http:', 'https:'].includes(new URL(resource).protocol);
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new KeycardConfigurationError(`@Grant() resources must be absolute http(s) URLs, got ${JSON.stringify(resource)}.`);
+  }
+}
+
+/**
+ * Obtains delegated tokens for downstream APIs before the handler runs (RFC 8693 token
+ * exchange of the caller's token), readable with `@AccessCtx()`. On a method or a class,
+ * on controllers and MCP-Nest tools; the interceptor comes with it.
+ *
+ * ```ts
+ * @Tool({ name: 'get_repos' })
+ * @Grant('https://api.github.com', { scopes: 'repo:read' })
+ * getRepos(@AccessCtx() access: AccessContext) { ... }
+ * ```
+ */
+export function Grant(resources: string | readonly string[], options: GrantOptions = {}): ClassDecorator & MethodDecorator {
+  const list = typeof resources === 'string' ? [resources] : [...resources];
+  checkResources(list);
+  const metadata: GrantMetadata = { resources: Object.freeze(list), scopes: options.scopes };
+  return applyDecorators(SetMetadata(GRANT_METADATA, metadata), UseInterceptors(GrantInterceptor));
+}

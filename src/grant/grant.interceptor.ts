@@ -1,0 +1,48 @@
+import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { from, switchMap, type Observable } from 'rxjs';
+import { getHttpRequest } from '../auth/http-request.util.js';
+import type { GrantMetadata } from './grant-options.interface.js';
+import { GRANT_METADATA } from './grant.constants.js';
+import { findAccessContext, storeAccessContext } from './access-context.store.js';
+import { GrantService } from './grant.service.js';
+
+/** The fields of the verified request the interceptor reads (set by `KeycardAuthGuard`). */
+interface GrantableRequest {
+  auth?: { token?: string; expiresAt?: number };
+  accessContext?: unknown;
+}
+
+/**
+ * For handlers marked `@Grant(resources)`: exchanges the caller's token for each resource
+ * (RFC 8693) before the handler runs, and stores the `AccessContext` for `@AccessCtx()` and
+ * at `req.accessContext`. Never throws because of the zone: the handler always runs and
+ * inspects the context. Works for HTTP controllers and MCP-Nest tools (`rpc` context), and
+ * may also be registered globally (`APP_INTERCEPTOR`): handlers without `@Grant` pass through.
+ */
+@Injectable()
+export class GrantInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly grants: GrantService,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const grant = this.reflector.getAllAndOverride<GrantMetadata | undefined>(GRANT_METADATA, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
+    // No @Grant, or already done for this call (@Grant on class and method, or also global).
+    if (!grant || findAccessContext(context)) return next.handle();
+
+    const request = getHttpRequest(context) as GrantableRequest | undefined;
+    const subject = { token: request?.auth?.token, expiresAt: request?.auth?.expiresAt };
+    return from(this.grants.grant(subject, grant.resources, { scopes: grant.scopes })).pipe(
+      switchMap((accessContext) => {
+        storeAccessContext(context, accessContext);
+        if (request) request.accessContext = accessContext;
+        return next.handle();
+      }),
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
+import { AccessContext } from './access-context.js';
+import type { GrantOptions } from './grant-options.interface.js';
+import { NO_AUTHENTICATION_TOKEN_MESSAGE, TokenExchangeService } from './token-exchange.service.js';
+
+/** The caller a grant is made for: the inbound token the guard verified. */
+export interface GrantSubject {
+  /** The inbound bearer token (never sent anywhere but the zone's token endpoint). */
+  readonly token?: string;
+  /** Its `exp`, in seconds since the epoch. */
+  readonly expiresAt?: number;
+}
+
+/** The part of an MCP SDK request-handler context `withGrant` reads (`ctx.http.authInfo`). */
+export interface SdkHandlerContext {
+  readonly http?: { readonly authInfo?: { readonly token: string; readonly expiresAt?: number } };
+}
+
+/**
+ * Turns a verified caller and a list of resources into an `AccessContext`: discovers the
+ * zone's token endpoint, then exchanges for every resource concurrently. Never rejects
+ * because of the zone; failures are recorded in the context. This is the seam the testing
+ * kit replaces (`mockAccessContext`).
+ */
+@Injectable()
+export class GrantService {
+  private readonly logger = new Logger(GrantService.name);
+
+  constructor(
+    private readonly zone: ZoneMetadataService,
+    private readonly exchanges: TokenExchangeService,
+  ) {}
+
+  async grant(subject: GrantSubject, resources: readonly string[], options: GrantOptions = {}): Promise<AccessContext> {
+    if (!subject.token) {
+      const context = new AccessContext();
+      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE });
+      return context;
+    }
+    let metadata;
+    try {
+      metadata = await this.zone.getMetadata();
+    } catch (error) {
+      this.logger.warn(`No token exchange: ${(error as Error).message}`);
+      const context = new AccessContext();
+      context.setError({
+        message: 'the authorization server is unreachable',
+        code: 'temporarily_unavailable',
+        description: (error as Error).message,
+      });
+      return context;
+    }
+    return this.exchanges.exchangeAll({
+      metadata,
+      subjectToken: subject.token,
+      subjectExpiresAt: subject.expiresAt,
+      resources,
+      scopes: options.scopes,
+    });
+  }
+
+  /**
+   * Wraps a tool handler registered directly with the official MCP SDK (not a Nest handler,
+   * so no interceptor reaches it): the wrapper exchanges for `resources` using the caller's
+   * token from `ctx.http.authInfo` (filled by `KeycardAuthGuard`) and passes the
+   * `AccessContext` as the last argument.
+   *
+   * `server.registerTool('name', config, grants.withGrant(['https://api'], async (args, ctx, access) => ...))`
+   */
+  withGrant<Args extends unknown[], Ctx extends SdkHandlerContext, Result>(
+    resources: string | readonly string[],
+    handler: (...params: [...Args, Ctx, AccessContext]) => Result | Promise<Result>,
+    options: GrantOptions = {},
+  ): (...params: [...Args, Ctx]) => Promise<Result> {
+    const list = typeof resources === 'string' ? [resources] : [...resources];
+    return async (...params) => {
+      const ctx = params[params.length - 1] as Ctx | undefined;
+      const authInfo = ctx?.http?.authInfo;
+      const access = await this.grant({ token: authInfo?.token, expiresAt: authInfo?.expiresAt }, list, options);
+      return handler(...params, access);
+    };
+  }
+}
