@@ -4,7 +4,7 @@ import { KeycardConfigurationError, KeycardError } from '../errors/keycard.error
 import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
-import { readLimitedBody, ResponseTooLargeError } from './read-limited-body.js';
+import { readLimitedBody, ResponseTooLargeError } from '../zone/read-limited-body.js';
 import { secretsOf, sanitize } from './redact-secrets.js';
 
 /** RFC 8693 grant type. */

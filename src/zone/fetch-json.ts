@@ -1,38 +1,16 @@
+import { Logger } from '@nestjs/common';
+import { readLimitedBody } from './read-limited-body.js';
+
 /** Largest response body this library reads from a zone. */
 export const MAX_ZONE_RESPONSE_BYTES = 1024 * 1024;
+
+const logger = new Logger('KeycardZone');
 
 export interface JsonResponse {
   readonly status: number;
   readonly contentType: string;
   /** The parsed body when it is JSON, else `undefined`. */
   readonly json: unknown;
-}
-
-/**
- * Reads a response body as text, refusing bodies over `maxBytes` (a hostile or broken
- * server must not make us buffer without bound).
- */
-export async function readTextCapped(response: Response, maxBytes = MAX_ZONE_RESPONSE_BYTES): Promise<string> {
-  const declared = Number(response.headers.get('content-length'));
-  if (declared > maxBytes) {
-    await response.body?.cancel();
-    throw new Error(`the response is larger than ${maxBytes} bytes`);
-  }
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel();
-      throw new Error(`the response is larger than ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /**
@@ -55,7 +33,9 @@ export async function fetchJson(
   const contentType = response.headers.get('content-type') ?? '';
   let text: string;
   try {
-    text = await readTextCapped(response, maxBytes);
+    text = await readLimitedBody(response, maxBytes ?? MAX_ZONE_RESPONSE_BYTES, (error) =>
+      logger.debug(`Could not cancel an oversized response stream: ${(error as Error).message}`),
+    );
   } catch (error) {
     if (signal.aborted) throw new Error(`no answer within ${timeoutMs} ms`, { cause: error });
     throw error;
