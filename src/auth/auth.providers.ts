@@ -1,4 +1,8 @@
 import type { Provider } from '@nestjs/common';
+import { JwksKeyStore } from './jwks-key-store.js';
+import { KeycardAuthGuard } from './keycard-auth.guard.js';
+import { KeycardJwtStrategy } from './keycard-jwt.strategy.js';
+import { KeycardTokenVerifier } from './keycard-token.verifier.js';
 
-/** Providers of inbound authentication, registered by `KeycardModule`. */
-export const authProviders: Provider[] = [];
+/** Providers of inbound authentication, registered (and exported) by `KeycardModule`. */
+export const authProviders: Provider[] = [JwksKeyStore, KeycardTokenVerifier, KeycardJwtStrategy, KeycardAuthGuard];

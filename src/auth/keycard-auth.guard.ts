@@ -1,0 +1,218 @@
+import { HttpException, Injectable, Logger, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { HttpAdapterHost, Reflector } from '@nestjs/core';
+import { AuthGuard, type AuthGuardAuthenticateOptions } from '@nestjs/passport';
+import { KEYCARD_JWT_STRATEGY, KEYCARD_PUBLIC_KEY, KEYCARD_REQUIRED_SCOPES_KEY, MCP_NEST_RESOURCE_METADATA_URL } from './auth.constants.js';
+import { parseAuthorizationHeader } from './bearer-token.js';
+import { getHeader, getHttpRequest, getHttpResponse, type KeycardHttpRequest } from './http-request.util.js';
+import {
+  KeycardAuthServerUnavailableException,
+  KeycardInsufficientScopeException,
+  KeycardUnauthorizedException,
+  type KeycardChallengeContext,
+  type KeycardHttpHeaders,
+} from './keycard-auth.exceptions.js';
+import { beginTokenVerification, endTokenVerification } from './keycard-jwt.strategy.js';
+import { KeycardTokenVerifier } from './keycard-token.verifier.js';
+import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
+import { missingScopes } from './token-claims.js';
+import { AuthorizationServerUnavailableError, TokenRejectedError } from './token-verification.errors.js';
+
+/** Requests already verified (the HTTP request of an MCP message, seen again by a tool's guard). */
+const verifiedRequests = new WeakMap<object, { readonly verifier: KeycardTokenVerifier; readonly user: KeycardUser }>();
+
+/** jsonwebtoken's messages, mapped to fixed descriptions (its own texts are never passed on). */
+const JWT_ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  'invalid signature': 'the token signature is invalid',
+  'jwt malformed': 'the token is malformed',
+  'invalid token': 'the token is malformed',
+  'jwt signature is required': 'the token is signed with an algorithm that is not allowed',
+  'invalid algorithm': 'the token is signed with an algorithm that is not allowed',
+};
+
+function isKeycardUser(value: unknown): value is KeycardUser {
+  return typeof value === 'object' && value !== null && typeof (value as KeycardUser).sub === 'string' && typeof (value as KeycardUser).token === 'string';
+}
+
+/**
+ * Verifies the bearer token of a request against the Keycard zone and answers MCP-style
+ * challenges when it cannot: 401 (no or bad token), 403 (missing scope), 503 (zone
+ * unreachable). Built on `@nestjs/passport` (`AuthGuard('keycard-jwt')`).
+ *
+ * On success `req.user` is a `KeycardUser` and `req.auth` the MCP SDK `AuthInfo`
+ * (also on `req.raw` under Fastify). Works on HTTP routes and on MCP-Nest tool calls
+ * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; CORS
+ * preflight requests pass.
+ *
+ * Extend it and override the `protected` methods to change a step (as with
+ * `@nestjs/passport`): `getRequest`, `getResponse`, `isPublic`, `getRequiredScopes`,
+ * `handleRequest`, `reject`.
+ */
+@Injectable()
+export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements CanActivate {
+  protected readonly logger = new Logger(KeycardAuthGuard.name);
+
+  constructor(
+    protected readonly verifier: KeycardTokenVerifier,
+    protected readonly reflector: Reflector,
+    @Optional() protected readonly adapterHost?: HttpAdapterHost,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    if (this.isPublic(context)) return true;
+    const request = this.getRequest(context);
+    const challenge = this.getChallengeContext(context, request);
+    if (!request) {
+      // An RPC call without HTTP (stdio) or an unsupported context: nothing to verify.
+      throw this.reject(context, KeycardUnauthorizedException.missingToken(challenge), 'no HTTP request to read a bearer token from');
+    }
+    if (context.getType<string>() === 'http' && request.method === 'OPTIONS' && getHeader(request, 'access-control-request-method')) {
+      return true; // CORS preflight: browsers never send credentials with it.
+    }
+
+    const known = verifiedRequests.get(request);
+    const user = known?.verifier === this.verifier ? known.user : await this.authenticate(context, request, challenge);
+
+    const missing = missingScopes(user.scopes, challenge.requiredScopes);
+    if (missing.length > 0) {
+      throw this.reject(context, new KeycardInsufficientScopeException(challenge, missing), `missing scope(s): ${missing.join(' ')}`);
+    }
+    return true;
+  }
+
+  /** The HTTP request of any context (see `getHttpRequest`); `undefined` when there is none. */
+  override getRequest(context: ExecutionContext): KeycardHttpRequest | undefined {
+    return getHttpRequest(context);
+  }
+
+  /** The HTTP response of an `http` context; `undefined` for tool calls. */
+  getResponse(context: ExecutionContext): object | undefined {
+    return getHttpResponse(context);
+  }
+
+  /** Always a stateless check that stores the user in `req.user`, whatever `PassportModule` says. */
+  override getAuthenticateOptions(): AuthGuardAuthenticateOptions {
+    return { session: false, property: 'user' };
+  }
+
+  /** `@Public()` on the handler or its class. */
+  protected isPublic(context: ExecutionContext): boolean {
+    return this.reflector.getAllAndOverride<boolean | undefined>(KEYCARD_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
+  }
+
+  /** The module's `requiredScopes` and every `@RequireScopes()` on the handler and its class. */
+  protected getRequiredScopes(context: ExecutionContext): string[] {
+    const fromDecorators = this.reflector.getAllAndMerge<string[]>(KEYCARD_REQUIRED_SCOPES_KEY, [context.getHandler(), context.getClass()]);
+    return [...new Set([...this.verifier.config.requiredScopes, ...(fromDecorators ?? [])])];
+  }
+
+  /**
+   * Passport's result → the user, or the exception to answer with. `err`/`info` are the
+   * failures of the strategy (`TokenRejectedError`, `AuthorizationServerUnavailableError`,
+   * jsonwebtoken errors).
+   */
+  override handleRequest<TUser = KeycardUser>(err: unknown, user: unknown, info: unknown, context: ExecutionContext): TUser {
+    if (!err && isKeycardUser(user)) return user as TUser;
+    throw this.toException(err ?? info, context);
+  }
+
+  /**
+   * Sets the exception's headers (`WWW-Authenticate`) on the HTTP response, logs the
+   * reason (never the token) and returns the exception for the caller to throw.
+   */
+  protected reject(context: ExecutionContext, exception: HttpException & KeycardHttpHeaders, reason: string): HttpException {
+    const status = exception.getStatus();
+    if (status === 503) this.logger.warn(`Cannot verify bearer tokens: ${reason}`);
+    else if (exception instanceof KeycardUnauthorizedException && exception.wwwAuthenticate.includes('error=')) {
+      this.logger.warn(`Rejected a bearer token: ${reason}`);
+    } else if (status === 403) this.logger.warn(`Refused a bearer token: ${reason}`);
+    else this.logger.debug(`Unauthenticated request: ${reason}`);
+    this.setResponseHeaders(context, exception.headers);
+    return exception;
+  }
+
+  private async authenticate(context: ExecutionContext, request: KeycardHttpRequest, challenge: KeycardChallengeContext): Promise<KeycardUser> {
+    const credentials = parseAuthorizationHeader(getHeader(request, 'authorization'));
+    switch (credentials.kind) {
+      case 'missing':
+        throw this.reject(context, KeycardUnauthorizedException.missingToken(challenge), 'no bearer token');
+      case 'other-scheme':
+        throw this.reject(context, KeycardUnauthorizedException.unsupportedScheme(challenge), 'the Authorization header is not a Bearer one');
+      case 'malformed':
+        throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, credentials.reason), credentials.reason);
+      case 'bearer':
+        break;
+    }
+
+    beginTokenVerification(request, this.verifier, credentials.token);
+    try {
+      await super.canActivate(context);
+    } catch (error) {
+      if (error instanceof HttpException) throw error;
+      // Fail closed, never 500: whatever broke, this token is not accepted.
+      const reason = 'the token could not be verified';
+      throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, reason, { cause: error }), `${reason} (${errorName(error)})`);
+    } finally {
+      endTokenVerification(request);
+    }
+
+    const user = (request as { user?: unknown }).user;
+    if (!isKeycardUser(user)) {
+      const reason = 'the token could not be verified';
+      throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, reason), `${reason} (no user)`);
+    }
+    this.attachUser(request, user);
+    return user;
+  }
+
+  /** Writes `req.user`, `req.auth` (MCP SDK `AuthInfo`) and MCP-Nest's metadata-URL slot, on `req.raw` too. */
+  private attachUser(request: KeycardHttpRequest, user: KeycardUser): void {
+    const resource = this.verifier.resourceByUrl(user.resource) ?? this.verifier.resourceForRequest(request);
+    const auth: KeycardAuthInfo = {
+      token: user.token,
+      clientId: user.clientId ?? '',
+      scopes: [...user.scopes],
+      expiresAt: user.expiresAt,
+      resource: new URL(resource.resourceUrl),
+      resourceMetadataUrl: resource.metadataUrl,
+      extra: { sub: user.sub, claims: user.claims },
+    };
+    const targets: object[] = [request];
+    if (typeof request.raw === 'object' && request.raw !== null && request.raw !== request) targets.push(request.raw);
+    for (const target of targets) {
+      Object.assign(target, { user, auth, [MCP_NEST_RESOURCE_METADATA_URL]: resource.metadataUrl });
+      verifiedRequests.set(target, { verifier: this.verifier, user });
+    }
+  }
+
+  private getChallengeContext(context: ExecutionContext, request: KeycardHttpRequest | undefined): KeycardChallengeContext {
+    const resource = request ? this.verifier.resourceForRequest(request) : this.verifier.config.resources[0]!;
+    return { resourceMetadataUrl: resource.metadataUrl, requiredScopes: this.getRequiredScopes(context) };
+  }
+
+  private toException(failure: unknown, context: ExecutionContext): HttpException {
+    if (failure instanceof HttpException) return failure;
+    const challenge = this.getChallengeContext(context, this.getRequest(context));
+    if (failure instanceof AuthorizationServerUnavailableError) {
+      return this.reject(context, new KeycardAuthServerUnavailableException({ cause: failure }), failure.message);
+    }
+    let description = 'the token could not be verified';
+    if (failure instanceof TokenRejectedError) description = failure.message;
+    else if (failure instanceof Error && failure.name === 'JsonWebTokenError') description = JWT_ERROR_DESCRIPTIONS[failure.message] ?? description;
+    return this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, description, { cause: failure }), description);
+  }
+
+  private setResponseHeaders(context: ExecutionContext, headers: Readonly<Record<string, string>>): void {
+    const response = this.getResponse(context);
+    if (!response) return;
+    for (const [name, value] of Object.entries(headers)) {
+      if (this.adapterHost?.httpAdapter) this.adapterHost.httpAdapter.setHeader(response, name, value);
+      else if (typeof (response as { setHeader?: unknown }).setHeader === 'function') (response as { setHeader(n: string, v: string): void }).setHeader(name, value);
+    }
+  }
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : typeof error;
+}

@@ -1,0 +1,74 @@
+import { Injectable } from '@nestjs/common';
+import { PassportStrategy } from '@nestjs/passport';
+import { Strategy } from 'passport-jwt';
+import { KEYCARD_JWT_STRATEGY } from './auth.constants.js';
+import type { KeycardHttpRequest } from './http-request.util.js';
+import { ASYMMETRIC_ALGORITHMS, type KeycardTokenVerifier } from './keycard-token.verifier.js';
+import type { KeycardUser } from './keycard-user.interface.js';
+import { TokenRejectedError } from './token-verification.errors.js';
+
+interface PendingVerification {
+  readonly verifier: KeycardTokenVerifier;
+  readonly token: string;
+}
+
+const pending = new WeakMap<object, PendingVerification>();
+
+/**
+ * Hands a request to the strategy with the token to check and the verifier (configuration,
+ * keys) of the module whose guard is asking. Passport keeps strategies in one registry per
+ * process, so the strategy itself holds no configuration: two apps (or two
+ * `KeycardModule`s) in one process never check tokens with each other's settings.
+ */
+export function beginTokenVerification(request: object, verifier: KeycardTokenVerifier, token: string): void {
+  pending.set(request, { verifier, token });
+}
+
+/** Ends what `beginTokenVerification` started. */
+export function endTokenVerification(request: object): void {
+  pending.delete(request);
+}
+
+function pendingFor(request: object): PendingVerification {
+  const entry = pending.get(request);
+  if (!entry) throw new TokenRejectedError('the token was not handed over by KeycardAuthGuard');
+  return entry;
+}
+
+/**
+ * passport-jwt strategy `keycard-jwt`: jsonwebtoken checks the signature with the key
+ * `KeycardTokenVerifier.getVerificationKey()` picks from the zone's JWKS (jwks-rsa), for
+ * asymmetric algorithms only; the verifier then checks issuer, times, audience and
+ * subject and builds the `KeycardUser`. `exp` and `nbf` are checked by the verifier (with
+ * the configured clock tolerance), not by jsonwebtoken.
+ */
+@Injectable()
+export class KeycardJwtStrategy extends PassportStrategy(Strategy, KEYCARD_JWT_STRATEGY) {
+  constructor() {
+    super({
+      jwtFromRequest: (request: object) => pending.get(request)?.token ?? null,
+      secretOrKeyProvider: (request: object, _rawToken: unknown, done: (error: unknown, key?: string) => void) => {
+        let entry: PendingVerification;
+        try {
+          entry = pendingFor(request);
+        } catch (error) {
+          done(error);
+          return;
+        }
+        entry.verifier.getVerificationKey(entry.token).then(
+          (key) => done(null, key),
+          (error: unknown) => done(error),
+        );
+      },
+      algorithms: [...ASYMMETRIC_ALGORITHMS],
+      ignoreExpiration: true,
+      jsonWebTokenOptions: { ignoreNotBefore: true },
+      passReqToCallback: true,
+    });
+  }
+
+  validate(request: KeycardHttpRequest, payload: unknown): KeycardUser {
+    const { verifier, token } = pendingFor(request);
+    return verifier.createUser(payload, token, request);
+  }
+}
