@@ -1,6 +1,7 @@
-import { Module, type Provider } from '@nestjs/common';
+import { Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { findConfigService } from './config/config-service.locator.js';
+import { InjectKeycardConfig } from './config/inject-keycard-config.decorator.js';
 import { createEnvReader } from './config/env-reader.js';
 import type { KeycardConfig, KeycardModuleOptions } from './config/keycard-options.interface.js';
 import { resolveKeycardConfig } from './config/keycard-config.resolver.js';
@@ -9,6 +10,9 @@ import { ApplicationCredential } from './credentials/application-credential.js';
 import { grantProviders } from './grant/grant.providers.js';
 import { KEYCARD_CONFIG } from './keycard.constants.js';
 import { KeycardConfigurableModule, KEYCARD_MODULE_OPTIONS } from './keycard.module-definition.js';
+import { keycardCorsRoutes } from './well-known/keycard-cors.routes.js';
+import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
+import { WellKnownController } from './well-known/well-known.controller.js';
 import { ZoneMetadataService } from './zone/zone-metadata.service.js';
 
 const providers: Provider[] = [
@@ -34,6 +38,22 @@ const providers: Provider[] = [
  * `KeycardModule.forRoot({ zoneId, mcpBaseUrl })` or `forRootAsync({ useFactory, inject })`;
  * `isGlobal: true` makes its providers visible everywhere. Options and env are resolved
  * once, at bootstrap: a bad setting fails the boot with every problem listed.
+ *
+ * It serves the discovery documents (`/.well-known/oauth-protected-resource[/<mcp path>]`,
+ * `/.well-known/oauth-authorization-server[/<mcp path>]`, `/.well-known/jwks.json`) and
+ * answers CORS for them and for the MCP endpoints (`OPTIONS` → 204, before any guard).
  */
-@Module({ providers, exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders] })
-export class KeycardModule extends KeycardConfigurableModule {}
+@Module({
+  providers,
+  controllers: [WellKnownController],
+  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders],
+})
+export class KeycardModule extends KeycardConfigurableModule implements NestModule {
+  constructor(@InjectKeycardConfig() private readonly config: KeycardConfig) {
+    super();
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(KeycardCorsMiddleware).forRoutes(...keycardCorsRoutes(this.config).map((path) => ({ path, method: RequestMethod.ALL })));
+  }
+}

@@ -1,0 +1,97 @@
+import { BadGatewayException, Controller, Get, Logger, NotFoundException, Req } from '@nestjs/common';
+import { Public } from '../auth/public.decorator.js';
+import { getRequestPath, type KeycardHttpRequest } from '../auth/http-request.util.js';
+import { InjectKeycardConfig } from '../config/inject-keycard-config.decorator.js';
+import type { KeycardConfig, KeycardResourceConfig } from '../config/keycard-options.interface.js';
+import { withoutTrailingSlash } from '../config/zone-url.js';
+import type { PublicJwks } from '../credentials/application-credential.js';
+import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
+import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
+import { buildProtectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
+
+export const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
+export const AUTHORIZATION_SERVER_PATH = '.well-known/oauth-authorization-server';
+export const JWKS_PATH = '.well-known/jwks.json';
+
+/** Deepest MCP endpoint path (in segments) whose documents are served below a well-known prefix. */
+export const MAX_RESOURCE_PATH_SEGMENTS = 8;
+
+/**
+ * `prefix/:s1`, `prefix/:s1/:s2`, ...: route paths that Express (path-to-regexp) and Fastify
+ * (find-my-way) read the same way, unlike wildcards. The handler matches the request path
+ * against the configured resources itself.
+ */
+function belowPrefix(prefix: string): string[] {
+  return Array.from({ length: MAX_RESOURCE_PATH_SEGMENTS }, (_, depth) =>
+    [prefix, ...Array.from({ length: depth + 1 }, (__, i) => `:s${i + 1}`)].join('/'),
+  );
+}
+
+function notFound(description: string): NotFoundException {
+  return new NotFoundException({ error: 'not_found', error_description: description });
+}
+
+/**
+ * The discovery documents MCP clients read before OAuth, never behind a guard:
+ * RFC 9728 protected-resource metadata (root and per MCP endpoint), the zone's RFC 8414
+ * metadata mirrored for older clients, and this server's JWKS when it has one.
+ */
+@Public()
+@Controller()
+export class WellKnownController {
+  private readonly logger = new Logger(WellKnownController.name);
+
+  constructor(
+    @InjectKeycardConfig() private readonly config: KeycardConfig,
+    private readonly zoneMetadata: ZoneMetadataService,
+  ) {}
+
+  /** The root document describes the first MCP endpoint. */
+  @Get(PROTECTED_RESOURCE_PATH)
+  getRootProtectedResource(): ProtectedResourceMetadata {
+    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!);
+  }
+
+  @Get(belowPrefix(PROTECTED_RESOURCE_PATH))
+  getProtectedResource(@Req() request: KeycardHttpRequest): ProtectedResourceMetadata {
+    const resource = this.resourceBelow(`/${PROTECTED_RESOURCE_PATH}`, request);
+    if (!resource) throw notFound('No MCP endpoint of this server has protected-resource metadata at this path.');
+    return buildProtectedResourceMetadata(this.config, resource);
+  }
+
+  /** The zone's authorization server metadata, as the zone serves it (502 when it cannot be fetched). */
+  @Get([AUTHORIZATION_SERVER_PATH, ...belowPrefix(AUTHORIZATION_SERVER_PATH)])
+  async getAuthorizationServer(@Req() request: KeycardHttpRequest): Promise<ZoneMetadata> {
+    const path = withoutTrailingSlash(getRequestPath(request));
+    if (path !== `/${AUTHORIZATION_SERVER_PATH}` && !this.resourceBelow(`/${AUTHORIZATION_SERVER_PATH}`, request)) {
+      throw notFound('No MCP endpoint of this server has authorization server metadata at this path.');
+    }
+    try {
+      return await this.zoneMetadata.getMetadata();
+    } catch (error) {
+      this.logger.warn(`Cannot mirror the zone's metadata: ${error instanceof Error ? error.message : String(error)}`);
+      throw new BadGatewayException(
+        { error: 'temporarily_unavailable', error_description: `The authorization server ${this.config.zoneUrl} is unreachable.` },
+        { cause: error },
+      );
+    }
+  }
+
+  /** This server's public keys (WebIdentity); 404 when its credential has none. */
+  @Get(JWKS_PATH)
+  getJwks(): PublicJwks {
+    const jwks = this.config.credential?.getPublicJwks();
+    if (!jwks || jwks.keys.length === 0) {
+      throw notFound('This server publishes no keys: its application credential is not a WebIdentity.');
+    }
+    return { keys: jwks.keys };
+  }
+
+  /** The resource whose path follows `prefix` in the request path (trailing slash ignored). */
+  private resourceBelow(prefix: string, request: KeycardHttpRequest): KeycardResourceConfig | undefined {
+    const path = withoutTrailingSlash(getRequestPath(request));
+    return this.config.resources.find(
+      (resource) => `${prefix}${withoutTrailingSlash(new URL(resource.resourceUrl).pathname)}` === path,
+    );
+  }
+}
