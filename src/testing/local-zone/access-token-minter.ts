@@ -1,0 +1,65 @@
+import { KeyObject, randomUUID } from 'node:crypto';
+
+import { secretKey, signJwt } from './compact-jwt.js';
+import { DEMO_PUBLIC_CLIENT_ID, SIGNING_ALG } from './local-zone.constants.js';
+import type { LocalZoneTokenStyle } from './local-zone-options.interface.js';
+import type { MintAccessTokenOptions } from './mint-access-token-options.interface.js';
+import type { ZoneKeys } from './zone-keys.js';
+
+export interface MintContext {
+  readonly zoneUrl: string;
+  readonly keys: ZoneKeys;
+  readonly tokenStyle: LocalZoneTokenStyle;
+  readonly userSub: string;
+  readonly ttlSeconds: number;
+}
+
+function withoutUndefined(input: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+}
+
+function toKeyObject(key: NonNullable<MintAccessTokenOptions['signingKey']>['key']): KeyObject {
+  if (key instanceof KeyObject) return key;
+  if (key instanceof Uint8Array) return secretKey(key);
+  return KeyObject.from(key);
+}
+
+/** Builds and signs an access token as `zone.mintAccessToken()` documents it. */
+export function mintAccessToken(zone: MintContext, options: MintAccessTokenOptions = {}): string {
+  const style = options.tokenStyle ?? zone.tokenStyle;
+  const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
+
+  let aud: string | string[] = zone.zoneUrl;
+  let resourceClaim: string | undefined;
+  if (options.aud !== undefined) {
+    aud = options.aud;
+    resourceClaim = style === 'keycard' ? options.resource : undefined;
+  } else if (options.resource !== undefined) {
+    if (style === 'keycard') resourceClaim = options.resource;
+    else aud = options.resource;
+  }
+
+  const scope = Array.isArray(options.scope) ? options.scope.join(' ') : options.scope;
+  const payload = withoutUndefined({
+    iss: options.issuer ?? zone.zoneUrl,
+    sub: options.sub ?? zone.userSub,
+    aud,
+    iat,
+    nbf: options.notBefore,
+    exp: iat + (options.expiresIn ?? zone.ttlSeconds),
+    jti: randomUUID(),
+    scope: scope || undefined,
+    client_id: options.clientId ?? DEMO_PUBLIC_CLIENT_ID,
+    resource: resourceClaim,
+    ...options.claims,
+  });
+
+  const signer = options.signingKey;
+  const header = withoutUndefined({
+    typ: 'at+jwt',
+    kid: signer ? signer.kid : zone.keys.current.kid,
+    ...options.header,
+  });
+  if (signer) return signJwt(payload, toKeyObject(signer.key), signer.alg, header);
+  return signJwt(payload, zone.keys.current.privateKey, SIGNING_ALG, header);
+}

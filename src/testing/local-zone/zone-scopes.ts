@@ -1,0 +1,53 @@
+import { OIDC_SCOPES } from './local-zone.constants.js';
+
+const OIDC = new Set(OIDC_SCOPES);
+
+/** Splits a space-separated scope string. */
+export function splitScope(scope: unknown): string[] {
+  return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
+}
+
+/**
+ * The resource scopes a zone knows. Closed when `LocalZone.start({ scopes })` lists them;
+ * open otherwise: any scope a client asks for is learned.
+ */
+export class ZoneScopes {
+  private readonly known: Set<string>;
+  readonly open: boolean;
+
+  constructor(initial: readonly string[] | undefined) {
+    this.open = initial === undefined;
+    this.known = new Set((initial ?? []).filter((s) => !OIDC.has(s)));
+  }
+
+  /** Every scope oidc-provider should know (OpenID ones plus the resource scopes). */
+  providerScopes(): string[] {
+    return [...OIDC_SCOPES, ...this.known];
+  }
+
+  /** Learns new scopes when open; true when the known set grew. */
+  learn(scopes: Iterable<string>): boolean {
+    if (!this.open) return false;
+    const before = this.known.size;
+    for (const scope of scopes) if (scope && !OIDC.has(scope)) this.known.add(scope);
+    return this.known.size !== before;
+  }
+
+  /** Resource scopes a client may be granted (limited by its registered `scope`, if any). */
+  forClient(clientScope: string | undefined): string[] {
+    const all = [...this.known];
+    if (clientScope === undefined) return all;
+    const allowed = new Set(splitScope(clientScope));
+    return all.filter((s) => allowed.has(s));
+  }
+
+  /** The first requested scope the client may not ask for, if any. */
+  firstDisallowed(requested: readonly string[], clientScope: string | undefined): string | undefined {
+    if (clientScope !== undefined) {
+      const allowed = new Set(splitScope(clientScope));
+      return requested.find((s) => !allowed.has(s));
+    }
+    if (this.open) return undefined;
+    return requested.find((s) => !this.known.has(s));
+  }
+}
