@@ -55,6 +55,17 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
 
 const oauthError = (error: string, description: string) => ({ error, error_description: description });
 
+/**
+ * oidc-provider refuses (access_denied) an authorization that grants no scope at all; a
+ * request without `scope` (MCP clients may send none) is treated as `scope=openid`.
+ */
+function defaultAuthorizationScope(req: IncomingMessage): void {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  if (url.searchParams.get('scope')?.trim()) return;
+  url.searchParams.set('scope', 'openid');
+  req.url = `${url.pathname}${url.search}`;
+}
+
 /** A request ready for oidc-provider, or the answer the front gives itself. */
 interface Prepared {
   readonly forward: IncomingMessage;
@@ -87,6 +98,8 @@ export class ZoneHttpFront {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
     const endpoint = endpointOf(path);
     this.deps.recorder.count(endpoint);
+
+    if (req.method === 'GET' && path === ROUTES.authorization) defaultAuthorizationScope(req);
 
     let prepared: Prepared = { forward: req };
     try {
