@@ -13,6 +13,8 @@ export function splitScope(scope: unknown): string[] {
  */
 export class ZoneScopes {
   private readonly known: Set<string>;
+  /** Scopes the current oidc-provider instance was built with. */
+  private published = new Set<string>();
   readonly open: boolean;
 
   constructor(initial: readonly string[] | undefined) {
@@ -20,17 +22,25 @@ export class ZoneScopes {
     this.known = new Set((initial ?? []).filter((s) => !OIDC.has(s)));
   }
 
-  /** Every scope oidc-provider should know (OpenID ones plus the resource scopes). */
+  /** Every scope oidc-provider should know (OpenID ones plus the resource scopes); noted as published. */
   providerScopes(): string[] {
-    return [...OIDC_SCOPES, ...this.known];
+    const all = [...OIDC_SCOPES, ...this.known];
+    this.published = new Set(all);
+    return all;
   }
 
-  /** Learns new scopes when open; true when the known set grew. */
+  /**
+   * Learns new scopes when open. True when the oidc-provider instance does not know all
+   * of these (known) scopes yet and must be rebuilt before a client registers with them.
+   */
   learn(scopes: Iterable<string>): boolean {
-    if (!this.open) return false;
-    const before = this.known.size;
-    for (const scope of scopes) if (scope && !OIDC.has(scope)) this.known.add(scope);
-    return this.known.size !== before;
+    let stale = false;
+    for (const scope of scopes) {
+      if (!scope || OIDC.has(scope)) continue;
+      if (this.open) this.known.add(scope);
+      if (this.known.has(scope) && !this.published.has(scope)) stale = true;
+    }
+    return stale;
   }
 
   /** Resource scopes a client may be granted (limited by its registered `scope`, if any). */
