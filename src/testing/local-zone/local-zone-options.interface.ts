@@ -46,7 +46,7 @@ export interface LocalZoneOptions {
 
 /** A JSON Web Key (RFC 7517), public or private. */
 export interface LocalZoneJwk {
-  kty: string;
+  kty?: string;
   kid?: string;
   alg?: string;
   use?: string;
