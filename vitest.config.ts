@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
 import { defineConfig } from 'vitest/config';
 
@@ -14,6 +15,13 @@ export default defineConfig({
       },
     }),
   ],
+  resolve: {
+    // The example apps import the library by its package name; tests run them on the sources.
+    alias: [
+      { find: /^nestjs-keycard\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
+      { find: /^nestjs-keycard$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
+    ],
+  },
   test: {
     include: ['src/**/*.spec.ts', 'test/**/*.spec.ts', 'test/**/*.e2e-spec.ts', 'apps/**/*.spec.ts'],
     environment: 'node',
