@@ -1,0 +1,24 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { KeycardModule } from 'nestjs-keycard';
+import type { ExampleAppOptions } from '../../shared/app-options.js';
+import type { KeycardMcpEndpoint } from '../../shared/mcp-nest-endpoint.js';
+import { DelegatedAccessTools } from './delegated-access.tools.js';
+
+@Module({})
+export class DelegatedAccessModule {
+  static forRoot(options: ExampleAppOptions, endpoint: KeycardMcpEndpoint): DynamicModule {
+    return {
+      module: DelegatedAccessModule,
+      imports: [
+        KeycardModule.forRoot({
+          zoneUrl: options.zoneUrl,
+          mcpBaseUrl: options.mcpBaseUrl,
+          mcpServerName: 'Delegated access demo (nestjs-keycard, MCP-Nest)',
+          applicationCredential: options.applicationCredential,
+          isGlobal: true,
+        }),
+      ],
+      controllers: [endpoint.controller, DelegatedAccessTools],
+    };
+  }
+}
