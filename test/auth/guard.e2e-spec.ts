@@ -3,87 +3,8 @@ import { extractWWWAuthenticateParams } from '@modelcontextprotocol/client';
 import { LocalZone } from '../../src/testing/local-zone/index.js';
 import { AuthFixtureModule, PRM_URL, RESOURCE, type WhoAmI } from './fixtures/auth-fixture.module.js';
 import { ADAPTERS, startApp, type RunningApp } from './fixtures/start-app.js';
-import { ecTokenWithZoneKid, foreignKeyWithZoneKid, hmacWithZonePublicKey, unsignedToken } from './fixtures/tokens.js';
-
-const now = (): number => Math.floor(Date.now() / 1000);
-
-interface Rejection {
-  /** The `Authorization` header to send (`undefined`: none). */
-  authorization: (zone: LocalZone) => Promise<string | undefined> | string | undefined;
-  /** `error_description` expected in the challenge and the body; `undefined`: no token was presented. */
-  description?: string;
-  bodyError: string;
-}
-
-const bearer = (token: string): string => `Bearer ${token}`;
-
-const rejections: Record<string, Rejection> = {
-  'no Authorization header': { authorization: () => undefined, bodyError: 'unauthorized' },
-  'the Basic scheme': { authorization: () => 'Basic dXNlcjpwYXNz', bodyError: 'invalid_request' },
-  'an empty bearer token': { authorization: () => 'Bearer ', description: 'the bearer token is empty', bodyError: 'invalid_token' },
-  'garbage': { authorization: () => 'Bearer garbage', description: 'the bearer token is not a JWT', bodyError: 'invalid_token' },
-  'three parts of garbage': {
-    authorization: () => 'Bearer abc.def.ghi',
-    description: 'the token header is not valid JSON',
-    bodyError: 'invalid_token',
-  },
-  'alg: none': {
-    authorization: async (zone) => bearer(await unsignedToken(zone, RESOURCE)),
-    description: 'the token is signed with an algorithm that is not allowed',
-    bodyError: 'invalid_token',
-  },
-  'HS256 signed with the zone public key (algorithm confusion)': {
-    authorization: async (zone) => bearer(await hmacWithZonePublicKey(zone, RESOURCE)),
-    description: 'the token is signed with an algorithm that is not allowed',
-    bodyError: 'invalid_token',
-  },
-  'a wrong issuer': {
-    authorization: async (zone) => bearer(await zone.mintAccessToken({ resource: RESOURCE, issuer: 'https://evil.example' })),
-    description: 'the token was not issued by the configured authorization server',
-    bodyError: 'invalid_token',
-  },
-  'a wrong audience': {
-    authorization: async (zone) => bearer(await zone.mintAccessToken({ aud: 'https://other.example/mcp' })),
-    description: 'the token was issued for another audience',
-    bodyError: 'invalid_token',
-  },
-  'the zone audience with a foreign resource': {
-    authorization: async (zone) =>
-      bearer(await zone.mintAccessToken({ tokenStyle: 'keycard', resource: 'https://other.example/mcp' })),
-    description: 'the token was issued for another resource',
-    bodyError: 'invalid_token',
-  },
-  'an expired token': {
-    authorization: async (zone) => bearer(await zone.mintAccessToken({ resource: RESOURCE, expiresIn: -60 })),
-    description: 'the token has expired',
-    bodyError: 'invalid_token',
-  },
-  'nbf in the future': {
-    authorization: async (zone) => bearer(await zone.mintAccessToken({ resource: RESOURCE, notBefore: now() + 600 })),
-    description: 'the token is not valid yet (nbf)',
-    bodyError: 'invalid_token',
-  },
-  'no exp': {
-    authorization: async (zone) => bearer(await zone.mintAccessToken({ resource: RESOURCE, claims: { exp: undefined } })),
-    description: 'the token has no expiry (exp)',
-    bodyError: 'invalid_token',
-  },
-  'an unknown kid': {
-    authorization: async (zone) => bearer(await zone.mintAccessToken({ resource: RESOURCE, header: { kid: 'unknown-kid' } })),
-    description: 'the token is signed with a key the authorization server does not publish',
-    bodyError: 'invalid_token',
-  },
-  'another key with the zone kid': {
-    authorization: async (zone) => bearer(await foreignKeyWithZoneKid(zone, RESOURCE)),
-    description: 'the token signature is invalid',
-    bodyError: 'invalid_token',
-  },
-  'a 20 KB token': {
-    authorization: () => bearer(`${'a'.repeat(20 * 1024)}.b.c`),
-    description: 'the bearer token is longer than 8192 characters',
-    bodyError: 'invalid_token',
-  },
-};
+import { bearer, rejections } from './fixtures/rejections.js';
+import { ecTokenWithZoneKid } from './fixtures/tokens.js';
 
 function challenge(description?: string, extra = ''): string {
   const error = description === undefined ? '' : `, error="invalid_token", error_description="${description}"`;
