@@ -212,6 +212,36 @@ describe('LocalZone grants', () => {
       expect(refreshed.json?.access_token).not.toBe(first.json?.access_token);
     });
 
+    it("uses the client's registered scope when the authorization request names none", async () => {
+      const client = await zone.registerClient({
+        token_endpoint_auth_method: 'none',
+        application_type: 'native',
+        redirect_uris: ['http://127.0.0.1/cb'],
+        scope: 'notes:read',
+      });
+      const { verifier, challenge } = pkce();
+      const redirect = await followToRedirect(
+        authorizeUrl(zone, {
+          client_id: client.client_id,
+          response_type: 'code',
+          redirect_uri: 'http://127.0.0.1:7777/cb',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          resource: MCP_RESOURCE,
+        }),
+        'http://127.0.0.1:7777/cb',
+      );
+      const token = await postForm(zone.tokenEndpoint, {
+        grant_type: 'authorization_code',
+        code: redirect.searchParams.get('code') ?? '',
+        redirect_uri: 'http://127.0.0.1:7777/cb',
+        code_verifier: verifier,
+        client_id: client.client_id,
+      });
+      expect(token.status).toBe(200);
+      expect(payloadOf(token.json?.access_token as string)).toMatchObject({ aud: MCP_RESOURCE, scope: 'notes:read' });
+    });
+
     it('answers invalid metadata with a 400 RFC 7591 error', async () => {
       const registration = await postJson(zone.registrationEndpoint, { redirect_uris: ['not a url'] });
       expect(registration.status).toBe(400);

@@ -5,7 +5,6 @@ import {
   createHmac,
   sign as cryptoSign,
   verify as cryptoVerify,
-  timingSafeEqual,
   type JsonWebKey,
   type KeyObject,
 } from 'node:crypto';
@@ -117,10 +116,9 @@ function verifySignature(decoded: DecodedJwt, alg: string, key: KeyObject): bool
   const spec = algSpec(alg);
   const data = Buffer.from(decoded.signingInput);
   switch (spec.family) {
-    case 'HS': {
-      const expected = createHmac(spec.hash as string, key).update(data).digest();
-      return expected.length === decoded.signature.length && timingSafeEqual(expected, decoded.signature);
-    }
+    case 'HS':
+      // Verification is for asymmetric keys only (keyMatchesAlg never selects a key for HS*).
+      return false;
     case 'PS':
       return cryptoVerify(spec.hash as string, data, PSS(key), decoded.signature);
     case 'ES':

@@ -77,6 +77,7 @@ export class LocalZone {
       allowAnonymousExchange: options.allowAnonymousExchange ?? false,
       dispatch: (req, res) => this.dispatch(req, res),
       learnScopes: (scopes) => this.learnScopes(scopes),
+      defaultScopeFor: (clientId) => this.defaultScopeFor(clientId),
     });
     this.observe = front.observe;
     this.server = new ZoneHttpServer(
@@ -279,6 +280,11 @@ export class LocalZone {
       return;
     }
     callback(req, res).catch((err: unknown) => this.errors.push(err));
+  }
+
+  private defaultScopeFor(clientId: string | undefined): string {
+    const registered = clientId === undefined ? undefined : this.store.get(`Client:${clientId}`)?.scope;
+    return typeof registered === 'string' && registered.trim() ? registered : 'openid';
   }
 
   private learnScopes(scopes: readonly string[]): void {

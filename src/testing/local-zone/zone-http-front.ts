@@ -36,6 +36,8 @@ export interface ZoneHttpFrontDeps {
   readonly dispatch: (req: IncomingMessage, res: ServerResponse) => void;
   /** Makes scopes known before a client registers with them (open zones). */
   readonly learnScopes: (scopes: string[]) => void;
+  /** The scope used for an authorization request that names none. */
+  readonly defaultScopeFor: (clientId: string | undefined) => string;
 }
 
 function endpointOf(path: string): LocalZoneEndpoint | 'other' {
@@ -54,17 +56,6 @@ function sendJson(res: ServerResponse, status: number, body: Record<string, unkn
 }
 
 const oauthError = (error: string, description: string) => ({ error, error_description: description });
-
-/**
- * oidc-provider refuses (access_denied) an authorization that grants no scope at all; a
- * request without `scope` (MCP clients may send none) is treated as `scope=openid`.
- */
-function defaultAuthorizationScope(req: IncomingMessage): void {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-  if (url.searchParams.get('scope')?.trim()) return;
-  url.searchParams.set('scope', 'openid');
-  req.url = `${url.pathname}${url.search}`;
-}
 
 /** A request ready for oidc-provider, or the answer the front gives itself. */
 interface Prepared {
@@ -99,7 +90,7 @@ export class ZoneHttpFront {
     const endpoint = endpointOf(path);
     this.deps.recorder.count(endpoint);
 
-    if (req.method === 'GET' && path === ROUTES.authorization) defaultAuthorizationScope(req);
+    if (req.method === 'GET' && path === ROUTES.authorization) this.defaultAuthorizationScope(req);
 
     let prepared: Prepared = { forward: req };
     try {
@@ -124,6 +115,18 @@ export class ZoneHttpFront {
       return;
     }
     this.deps.dispatch(prepared.forward, res);
+  }
+
+  /**
+   * oidc-provider refuses (access_denied) an authorization that grants no scope at all; a
+   * request without `scope` (MCP clients may send none) gets the client's registered
+   * scope, or `openid`.
+   */
+  private defaultAuthorizationScope(req: IncomingMessage): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.searchParams.get('scope')?.trim()) return;
+    url.searchParams.set('scope', this.deps.defaultScopeFor(url.searchParams.get('client_id') ?? undefined));
+    req.url = `${url.pathname}${url.search}`;
   }
 
   private settle(res: ServerResponse, status: number, error: string | undefined): void {

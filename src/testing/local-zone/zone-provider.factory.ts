@@ -78,8 +78,13 @@ export function createZoneProvider(deps: ZoneProviderDeps): Provider {
       id_token_signed_response_alg: SIGNING_ALG,
     },
     pkce: { required: () => true },
+    // A development zone: any browser origin may call it.
+    clientBasedCORS: () => true,
     features: {
       devInteractions: { enabled: false },
+      // Keycard zones issue Bearer tokens: no DPoP binding, no PAR.
+      dPoP: { enabled: false },
+      pushedAuthorizationRequests: { enabled: false },
       registration: { enabled: true, initialAccessToken: false },
       clientCredentials: { enabled: true },
       userinfo: { enabled: false },
