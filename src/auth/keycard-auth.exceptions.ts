@@ -15,6 +15,9 @@ export interface KeycardChallengeContext {
   readonly requiredScopes: readonly string[];
 }
 
+// Each exception's `message` is its `error_description`, so what reaches an MCP client
+// through an RPC exception filter (tool calls) is readable.
+
 /**
  * Implemented by the exceptions of `KeycardAuthGuard`: the response headers they need
  * (`WWW-Authenticate`). The guard sets them on the response before throwing; an exception
@@ -35,6 +38,7 @@ export class KeycardUnauthorizedException extends UnauthorizedException implemen
 
   constructor(body: KeycardAuthErrorBody, wwwAuthenticate: string, options?: { cause?: unknown }) {
     super(body, { description: body.error_description, cause: options?.cause });
+    this.message = body.error_description;
     this.wwwAuthenticate = wwwAuthenticate;
     this.headers = Object.freeze({ 'WWW-Authenticate': wwwAuthenticate });
   }
@@ -82,6 +86,7 @@ export class KeycardInsufficientScopeException extends ForbiddenException implem
   constructor(context: KeycardChallengeContext, missingScopes: readonly string[]) {
     const description = `The access token lacks the required scope(s): ${missingScopes.join(' ')}.`;
     super({ error: 'insufficient_scope', error_description: description } satisfies KeycardAuthErrorBody, { description });
+    this.message = description;
     this.requiredScopes = Object.freeze([...context.requiredScopes]);
     this.missingScopes = Object.freeze([...missingScopes]);
     this.wwwAuthenticate = formatBearerChallenge({
@@ -107,5 +112,6 @@ export class KeycardAuthServerUnavailableException extends ServiceUnavailableExc
       description,
       cause: options?.cause,
     });
+    this.message = description;
   }
 }
