@@ -55,7 +55,7 @@ export function checkMockAccessOptions(options: MockAccessOptions): void {
   if (options.errorMessage !== undefined && options.hasErrors !== true) {
     throw new TypeError('mockAccessContext: `errorMessage` is the message of the error scenario; add `hasErrors: true`.');
   }
-  if (options.accessToken !== undefined && options.accessToken === '') {
+  if (options.accessToken === '') {
     throw new TypeError('mockAccessContext: `accessToken` must not be empty.');
   }
 }
