@@ -11,6 +11,8 @@ export interface DownstreamApiOptions {
   readonly port?: number;
   /** Default `127.0.0.1`. */
   readonly host?: string;
+  /** Told about every request once answered (e.g. to print it). */
+  readonly onRequest?: (record: DownstreamRequestRecord) => void;
 }
 
 /** One request the API answered (no token: a SHA-256 fingerprint of it). */
@@ -58,6 +60,10 @@ interface ZoneKeys {
  */
 export async function startDownstreamApi(options: DownstreamApiOptions): Promise<DownstreamApi> {
   const requests: DownstreamRequestRecord[] = [];
+  const record = (entry: DownstreamRequestRecord): void => {
+    requests.push(entry);
+    options.onRequest?.(entry);
+  };
   let zoneKeys: Promise<ZoneKeys> | undefined;
   const keys = (): Promise<ZoneKeys> => {
     zoneKeys ??= discoverZoneKeys(options.zoneUrl).catch((error: unknown) => {
@@ -84,7 +90,7 @@ export async function startDownstreamApi(options: DownstreamApiOptions): Promise
     const resource = `${baseUrl}${route.resourcePath}`;
     const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
     if (!token) {
-      requests.push({ path, status: 401, error: 'no bearer token' });
+      record({ path, status: 401, error: 'no bearer token' });
       challenge(res, resource, 'no bearer token');
       return;
     }
@@ -95,12 +101,12 @@ export async function startDownstreamApi(options: DownstreamApiOptions): Promise
       ({ payload: claims } = await jwtVerify(token, jwks, { issuer, audience: resource, algorithms: ['RS256', 'ES256'] }));
     } catch (error) {
       const reason = describeJoseError(error, resource);
-      requests.push({ path, status: 401, tokenSha256: fingerprint, error: reason });
+      record({ path, status: 401, tokenSha256: fingerprint, error: reason });
       challenge(res, resource, reason);
       return;
     }
     const sub = claims.sub ?? 'unknown';
-    requests.push({ path, status: 200, tokenSha256: fingerprint, sub, aud: claims.aud });
+    record({ path, status: 200, tokenSha256: fingerprint, sub, aud: claims.aud });
     send(res, 200, { resource, tokenAudience: claims.aud, owner: sub, ...route.data(sub) });
   }
 

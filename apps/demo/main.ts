@@ -1,0 +1,174 @@
+/**
+ * `npm start`: the demo, on loopback, no account needed.
+ *
+ * Without Keycard env vars it starts a LocalZone (a real OAuth authorization server with an
+ * automatic development login), a small downstream API that accepts only tokens meant for it,
+ * and an MCP server protected by nestjs-keycard. With KEYCARD_ZONE_URL or KEYCARD_ZONE_ID set,
+ * the MCP server uses that zone instead (its application credential then comes from env too).
+ *
+ *   npm start                               delegated-access (MCP-Nest)
+ *   npm start -- --app delegated-access-sdk  the same tools on the official MCP SDK
+ *   npm start -- --app hello-world           the hello-world server
+ */
+import type { INestApplication } from '@nestjs/common';
+import { ClientSecret, KEYCARD_CONFIG, type KeycardConfig } from 'nestjs-keycard';
+import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/testing';
+import type { ExampleAppOptions } from '../shared/app-options.js';
+import { startDownstreamApi, type DownstreamApi, type DownstreamRequestRecord } from './downstream-api.js';
+import { assertPortsFree, portFromEnv, type DemoPort } from './ports.js';
+
+const APPS = {
+  'delegated-access': {
+    title: 'delegated-access (MCP-Nest)',
+    downstream: true,
+    load: async () => (await import('../delegated-access/src/delegated-access.app.js')).createDelegatedAccessApp,
+  },
+  'delegated-access-sdk': {
+    title: 'delegated-access (official MCP SDK)',
+    downstream: true,
+    load: async () => (await import('../delegated-access-sdk/src/delegated-access-sdk.app.js')).createDelegatedAccessSdkApp,
+  },
+  'hello-world': {
+    title: 'hello-world (MCP-Nest)',
+    downstream: false,
+    load: async () => (await import('../hello-world/src/hello-world.app.js')).createHelloWorldApp,
+  },
+} as const;
+type AppName = keyof typeof APPS;
+
+const DEMO_USER = 'demo-user';
+
+function appFromArgs(argv: readonly string[]): AppName {
+  const index = argv.indexOf('--app');
+  const name = index >= 0 ? argv[index + 1] : 'delegated-access';
+  if (name && name in APPS) return name as AppName;
+  throw new Error(`unknown --app "${name ?? ''}"; use one of: ${Object.keys(APPS).join(', ')}`);
+}
+
+function describeRequest(api: string, record: DownstreamRequestRecord): string {
+  const who = record.status === 200 ? `token sub=${record.sub} aud=${JSON.stringify(record.aud)}` : `refused: ${record.error}`;
+  const fingerprint = record.tokenSha256 ? ` (token sha256 ${record.tokenSha256.slice(0, 12)}…)` : '';
+  return `[${api}] ${record.status} GET ${record.path} — ${who}${fingerprint}`;
+}
+
+async function main(): Promise<void> {
+  const appName = appFromArgs(process.argv.slice(2));
+  const entry = APPS[appName];
+  const externalZone = Boolean(process.env.KEYCARD_ZONE_URL || process.env.KEYCARD_ZONE_ID);
+  const zonePort = portFromEnv('DEMO_ZONE_PORT', 9999);
+  const apiPort = portFromEnv('DEMO_API_PORT', 9998);
+  const mcpPort = portFromEnv('PORT', 8000);
+  const ports: DemoPort[] = [{ port: mcpPort, what: 'MCP server', env: 'PORT' }];
+  if (entry.downstream) ports.push({ port: apiPort, what: 'downstream API', env: 'DEMO_API_PORT' });
+  if (!externalZone) ports.push({ port: zonePort, what: 'local zone', env: 'DEMO_ZONE_PORT' });
+  await assertPortsFree(ports);
+
+  const closers: Array<() => Promise<unknown>> = [];
+  const shutdown = async (): Promise<void> => {
+    for (const close of closers.reverse()) await close().catch((error: unknown) => console.error(`while stopping: ${(error as Error).message}`));
+  };
+  process.once('SIGINT', () => void shutdown().then(() => process.exit(0)));
+  process.once('SIGTERM', () => void shutdown().then(() => process.exit(0)));
+
+  try {
+    const options: { -readonly [K in keyof ExampleAppOptions]: ExampleAppOptions[K] } = {
+      mcpBaseUrl: process.env.MCP_SERVER_URL || `http://127.0.0.1:${mcpPort}`,
+      logger: ['error', 'warn'],
+    };
+    const apiUrl = (process.env.DEMO_API_URL || `http://127.0.0.1:${apiPort}`).replace(/\/+$/, '');
+    // The apps read DEMO_API_URL when they are imported (`@Grant(CALENDAR_API)`).
+    process.env.DEMO_API_URL = apiUrl;
+
+    let zone: LocalZone | undefined;
+    if (!externalZone) {
+      zone = await LocalZone.start({ port: zonePort, user: { sub: DEMO_USER } });
+      closers.push(() => zone!.stop());
+      options.zoneUrl = zone.zoneUrl;
+      if (entry.downstream) {
+        // The MCP server's own client at the zone: it authenticates its token exchanges.
+        const server = await zone.registerClient({ client_name: `${appName} MCP server`, grant_types: [TOKEN_EXCHANGE_GRANT_TYPE] });
+        options.applicationCredential = new ClientSecret(server.client_id, server.client_secret ?? '');
+        // Zone policy for the demo: no payroll access for anyone, so `daily_briefing` shows a partial error.
+        zone.setFault('token', {
+          failResources: [`${apiUrl}/payroll`],
+          failResourcesWith: { error: 'access_denied', errorDescription: `${DEMO_USER} has no access to the payroll API` },
+        });
+      }
+    }
+
+    const createApp = (await entry.load()) as (options: ExampleAppOptions) => Promise<INestApplication>;
+    const app = await createApp(options);
+    closers.push(() => app.close());
+    const config = app.get<KeycardConfig>(KEYCARD_CONFIG);
+
+    let api: DownstreamApi | undefined;
+    if (entry.downstream) {
+      api = await startDownstreamApi({
+        zoneUrl: config.zoneUrl,
+        port: apiPort,
+        onRequest: (record) => console.log(describeRequest(record.path.startsWith('/payroll') ? 'payroll API' : 'calendar API', record)),
+      });
+      closers.push(() => api!.close());
+    }
+    await app.listen(mcpPort, '127.0.0.1');
+    printBanner({ appTitle: entry.title, appName, config, zone, api, mcpPort });
+  } catch (error) {
+    await shutdown();
+    throw error;
+  }
+}
+
+function printBanner(input: {
+  appTitle: string;
+  appName: AppName;
+  config: KeycardConfig;
+  zone: LocalZone | undefined;
+  api: DownstreamApi | undefined;
+  mcpPort: number;
+}): void {
+  const { config, zone, api } = input;
+  const mcpUrl = config.resources[0]!.resourceUrl;
+  const lines = [
+    '',
+    'nestjs-keycard demo is running',
+    '',
+    zone
+      ? `  Zone            ${zone.zoneUrl}  (LocalZone: automatic login as "${DEMO_USER}", no password)`
+      : `  Zone            ${config.zoneUrl}  (from KEYCARD_ZONE_URL / KEYCARD_ZONE_ID)`,
+    ...(api
+      ? [
+          `  Downstream API  ${api.resources.calendar}  and  ${api.resources.payroll}`,
+          '                  accepts only tokens whose aud is its own URL: the MCP server must exchange tokens',
+        ]
+      : []),
+    `  MCP server      ${mcpUrl}  — ${input.appTitle}, listening on 127.0.0.1:${input.mcpPort}`,
+    `  Metadata        ${config.resources[0]!.metadataUrl}`,
+    '',
+    'Connect a client:',
+    '  Scripted client   npm run demo:client                 (another terminal: discovery, login, tool calls)',
+    '  MCP Inspector     npx @modelcontextprotocol/inspector',
+    `                    Transport "Streamable HTTP", URL ${mcpUrl}, then Connect (OAuth runs in the browser)`,
+    `  Claude Code       claude mcp add --transport http keycard-demo ${mcpUrl}`,
+    `  Cursor            ~/.cursor/mcp.json: { "mcpServers": { "keycard-demo": { "url": "${mcpUrl}" } } }`,
+    `  Claude Desktop    claude_desktop_config.json: { "mcpServers": { "keycard-demo": { "command": "npx", "args": ["-y", "mcp-remote", "${mcpUrl}"] } } }`,
+    '',
+    ...(input.appName === 'hello-world'
+      ? ['Tools: hello_world (greets the token subject), whoami']
+      : [
+          'Tools:',
+          '  whoami          who the server thinks you are (req.user)',
+          '  list_events     @Grant(calendar API): calls it with an exchanged token',
+          `  daily_briefing  @Grant(calendar + payroll)${zone ? ': the zone refuses payroll → partial error' : ''}`,
+          '  admin_report    needs scope demo:admin → 403 insufficient_scope, the client steps up',
+        ]),
+    '',
+    'Ctrl+C stops everything.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`\n${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
+});
