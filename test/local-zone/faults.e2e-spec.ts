@@ -66,7 +66,7 @@ describe('LocalZone fault injection', () => {
   it('hang holds the request until clearFaults(), which lets it proceed', async () => {
     zone.setFault('token', { hang: true });
     const pending = exchange(API);
-    await vi.waitFor(() => expect(zone.exchangeCount).toBe(1));
+    await vi.waitFor(() => expect(zone.exchangeCount).toBe(1), { timeout: 10_000 });
     expect(zone.exchangeRequests[0]?.status).toBeUndefined();
     zone.clearFaults();
     const res = await pending;
@@ -121,7 +121,7 @@ describe('LocalZone stop() with requests in flight', () => {
       const outcome = (request: Promise<Response>) => request.then(() => 'answered', () => 'cut');
       const hanging = outcome(fetch(zone.jwksUri));
       const delayed = outcome(fetch(`${zone.zoneUrl}/.well-known/oauth-authorization-server`));
-      await vi.waitFor(() => expect(zone.requestCounts).toMatchObject({ jwks: 1, discovery: 1 }));
+      await vi.waitFor(() => expect(zone.requestCounts).toMatchObject({ jwks: 1, discovery: 1 }), { timeout: 10_000 });
       await zone.stop();
       expect(await hanging).toBe('cut');
       expect(await delayed).toBe('cut');

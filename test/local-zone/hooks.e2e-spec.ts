@@ -130,6 +130,19 @@ describe('LocalZone test hooks', () => {
     });
   });
 
+  it('keeps only the latest maxExchangeRecords records but counts every exchange', async () => {
+    const small = await LocalZone.start({ maxExchangeRecords: 2 });
+    try {
+      for (const marker of ['one', 'two', 'three']) {
+        await postForm(small.tokenEndpoint, { grant_type: TOKEN_EXCHANGE, subject_token: marker }, demo);
+      }
+      expect(small.exchangeCount).toBe(3);
+      expect(small.exchangeRequests.map((r) => r.subjectToken)).toEqual(['two', 'three']);
+    } finally {
+      await small.stop();
+    }
+  });
+
   describe('registerClient', () => {
     it('returns generated credentials that work', async () => {
       const client = await zone.registerClient();

@@ -42,6 +42,11 @@ export interface LocalZoneOptions {
    * makes it optional). Default `false`: such requests get `400 invalid_request`.
    */
   allowAnonymousExchange?: boolean;
+  /**
+   * How many token-exchange requests `exchangeRequests` keeps (the oldest are dropped;
+   * `exchangeCount` still counts all). Bounds memory in long benchmarks. Default `10000`.
+   */
+  maxExchangeRecords?: number;
 }
 
 /** A JSON Web Key (RFC 7517), public or private. */

@@ -4,7 +4,7 @@ import type { LocalZoneOptions } from './local-zone-options.interface.js';
 /** Checks `LocalZone.start()` options; throws one `LocalZoneError` listing every problem. */
 export function validateLocalZoneOptions(options: LocalZoneOptions): void {
   const problems: string[] = [];
-  const { port, tokenStyle, user, accessTokenTtlSeconds, scopes } = options;
+  const { port, tokenStyle, user, accessTokenTtlSeconds, scopes, maxExchangeRecords } = options;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     problems.push(`port must be an integer from 0 to 65535 (got ${String(port)})`);
   }
@@ -19,6 +19,9 @@ export function validateLocalZoneOptions(options: LocalZoneOptions): void {
   }
   if (scopes !== undefined && (!Array.isArray(scopes) || scopes.some((s) => typeof s !== 'string' || !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(s)))) {
     problems.push('scopes must be a list of RFC 6749 scope tokens (no spaces, quotes or backslashes)');
+  }
+  if (maxExchangeRecords !== undefined && !(Number.isSafeInteger(maxExchangeRecords) && maxExchangeRecords >= 0)) {
+    problems.push(`maxExchangeRecords must be a non-negative integer (got ${String(maxExchangeRecords)})`);
   }
   if (problems.length > 0) {
     throw new LocalZoneError(`invalid LocalZone options: ${problems.join('; ')}`);

@@ -17,6 +17,9 @@ export const SIGNING_ALG = 'RS256';
 /** Default development user (the automatic login signs this subject in). */
 export const DEFAULT_USER_SUB = 'local-user';
 
+/** Default number of token-exchange requests a zone keeps in `exchangeRequests`. */
+export const DEFAULT_MAX_EXCHANGE_RECORDS = 10_000;
+
 /** Default lifetime of issued access tokens, in seconds. */
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 3600;
 

@@ -6,7 +6,12 @@ import { mintAccessToken } from './access-token-minter.js';
 import { randomSecret, withClientDefaults } from './client-metadata.defaults.js';
 import { FaultInjector } from './fault-injector.js';
 import { InteractionCookieRelay } from './interaction-cookie-relay.js';
-import { DEFAULT_ACCESS_TOKEN_TTL_SECONDS, DEFAULT_USER_SUB, ROUTES } from './local-zone.constants.js';
+import {
+  DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+  DEFAULT_MAX_EXCHANGE_RECORDS,
+  DEFAULT_USER_SUB,
+  ROUTES,
+} from './local-zone.constants.js';
 import { LocalZoneError } from './local-zone.error.js';
 import type {
   LocalZoneClientMetadata,
@@ -47,7 +52,7 @@ export class LocalZone {
 
   private readonly store = new MemoryStore();
   private readonly faults = new FaultInjector();
-  private readonly recorder = new RequestRecorder();
+  private readonly recorder: RequestRecorder;
   private readonly workloads = new WorkloadIdentityRegistry();
   private readonly cookies = new InteractionCookieRelay();
   private readonly cookieKeys = [randomSecret(), randomSecret()];
@@ -69,6 +74,7 @@ export class LocalZone {
     this.tokenStyle = options.tokenStyle ?? 'resource';
     this.ttlSeconds = options.accessTokenTtlSeconds ?? DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
     this.scopes = new ZoneScopes(options.scopes);
+    this.recorder = new RequestRecorder(options.maxExchangeRecords ?? DEFAULT_MAX_EXCHANGE_RECORDS);
     this.currentUser = { sub: options.user?.sub ?? DEFAULT_USER_SUB, claims: { ...options.user?.claims } };
     const front = new ZoneHttpFront({
       faults: this.faults,
@@ -160,14 +166,14 @@ export class LocalZone {
     return this.keys.publicJwks;
   }
 
-  /** Token-exchange requests received since start or the last `clearRecords()`, oldest first. */
+  /** Token-exchange requests received since start or the last `clearRecords()`, oldest first (the latest `maxExchangeRecords`). */
   get exchangeRequests(): readonly ExchangeRequestRecord[] {
     return this.recorder.exchangeRequests;
   }
 
-  /** Number of token-exchange requests received since start or the last `clearRecords()`. */
+  /** Number of token-exchange requests received since start or the last `clearRecords()` (all of them, even beyond `maxExchangeRecords`). */
   get exchangeCount(): number {
-    return this.recorder.exchangeRequests.length;
+    return this.recorder.exchangeCount;
   }
 
   /** Requests received per endpoint since start or the last `clearRecords()`. */

@@ -23,13 +23,21 @@ const emptyCounts = (): Record<LocalZoneEndpoint | 'other', number> => ({
   other: 0,
 });
 
-/** Counts requests per endpoint and keeps every token-exchange request received. */
+/** Counts requests per endpoint and keeps the latest token-exchange requests received. */
 export class RequestRecorder {
   private records: ExchangeRequestRecord[] = [];
   private counts = emptyCounts();
+  private exchanges = 0;
+
+  constructor(private readonly maxRecords: number) {}
 
   get exchangeRequests(): readonly ExchangeRequestRecord[] {
     return this.records;
+  }
+
+  /** Every exchange request received, including records dropped beyond `maxRecords`. */
+  get exchangeCount(): number {
+    return this.exchanges;
   }
 
   get requestCounts(): LocalZoneRequestCounts {
@@ -44,6 +52,7 @@ export class RequestRecorder {
     // A new array: a list a test already holds keeps its contents.
     this.records = [];
     this.counts = emptyCounts();
+    this.exchanges = 0;
   }
 
   recordExchange(input: {
@@ -70,7 +79,9 @@ export class RequestRecorder {
       authorizationHeader: headers.authorization,
       headers: { ...headers },
     };
+    this.exchanges += 1;
     this.records.push(record);
+    if (this.records.length > this.maxRecords) this.records.shift();
     return record;
   }
 }
