@@ -1,0 +1,75 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+  exports: Record<string, { types?: string; default?: string } | string>;
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+};
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(path);
+    return entry.name.endsWith('.ts') && !/\.(spec|e2e-spec)\.ts$/.test(entry.name) ? [path] : [];
+  });
+}
+
+/** Package names imported (statically or dynamically) by a file, without `node:` built-ins. */
+function packagesImportedBy(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  const statics = [...text.matchAll(/^\s*(?:import|export)\b[^;]*?\bfrom\s*'([^']+)'/gm)].map((m) => m[1] as string);
+  const sideEffects = [...text.matchAll(/^\s*import\s*'([^']+)'/gm)].map((m) => m[1] as string);
+  const dynamics = [...text.matchAll(/\bimport\(\s*'([^']+)'\s*\)/g)].map((m) => m[1] as string);
+  const specifiers = [...statics, ...sideEffects, ...dynamics].filter((s) => !s.startsWith('.'));
+  return specifiers
+    .filter((s) => !s.startsWith('node:') && !builtinModules.includes(s))
+    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : (s.split('/')[0] as string)));
+}
+
+const declared = new Set([...Object.keys(manifest.dependencies ?? {}), ...Object.keys(manifest.peerDependencies ?? {})]);
+const optionalPeers = new Set(
+  Object.entries(manifest.peerDependenciesMeta ?? {})
+    .filter(([, meta]) => meta.optional)
+    .map(([name]) => name),
+);
+
+describe('package manifest', () => {
+  it.each(['.', './testing'])('exports %s with types and default', (entry) => {
+    const target = manifest.exports[entry];
+    expect(target).toMatchObject({ types: expect.stringMatching(/\.d\.ts$/), default: expect.stringMatching(/\.js$/) });
+  });
+
+  it('declares every package the published sources import', () => {
+    const undeclared = sourceFiles(join(root, 'src')).flatMap((file) =>
+      packagesImportedBy(file)
+        .filter((name) => !declared.has(name))
+        .map((name) => `${relative(root, file)} imports ${name}`),
+    );
+    expect(undeclared).toEqual([]);
+  });
+
+  it('imports optional peers only from the testing entry point or lazily', () => {
+    const misuse = sourceFiles(join(root, 'src'))
+      .filter((file) => !relative(root, file).startsWith(join('src', 'testing')))
+      .flatMap((file) => {
+        const text = readFileSync(file, 'utf8');
+        return [...optionalPeers]
+          .filter((peer) => new RegExp(`from '${peer}'`).test(text))
+          .map((peer) => `${relative(root, file)} statically imports the optional peer ${peer}`);
+      });
+    expect(misuse).toEqual([]);
+  });
+
+  it('keeps the runtime free of testing code', () => {
+    const offenders = sourceFiles(join(root, 'src'))
+      .filter((file) => !relative(root, file).startsWith(join('src', 'testing')))
+      .filter((file) => /from '(\.\.?\/)+testing\//.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(root, file));
+    expect(offenders).toEqual([]);
+  });
+});
