@@ -84,10 +84,10 @@ async function main(): Promise<void> {
       zone = await LocalZone.start({ port: zonePort, user: { sub: DEMO_USER } });
       closers.push(() => zone!.stop());
       options.zoneUrl = zone.zoneUrl;
+      // The MCP server's own client at the zone: it authenticates its token exchanges.
+      const server = await zone.registerClient({ client_name: `${appName} MCP server`, grant_types: [TOKEN_EXCHANGE_GRANT_TYPE] });
+      options.applicationCredential = new ClientSecret(server.client_id, server.client_secret ?? '');
       if (entry.downstream) {
-        // The MCP server's own client at the zone: it authenticates its token exchanges.
-        const server = await zone.registerClient({ client_name: `${appName} MCP server`, grant_types: [TOKEN_EXCHANGE_GRANT_TYPE] });
-        options.applicationCredential = new ClientSecret(server.client_id, server.client_secret ?? '');
         // Zone policy for the demo: no payroll access for anyone, so `daily_briefing` shows a partial error.
         zone.setFault('token', {
           failResources: [`${apiUrl}/payroll`],
