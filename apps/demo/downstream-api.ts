@@ -107,7 +107,7 @@ export async function startDownstreamApi(options: DownstreamApiOptions): Promise
     }
     const sub = claims.sub ?? 'unknown';
     record({ path, status: 200, tokenSha256: fingerprint, sub, aud: claims.aud });
-    send(res, 200, { resource, tokenAudience: claims.aud, owner: sub, ...route.data(sub) });
+    send(res, 200, { resource, tokenAudience: claims.aud, owner: sub, ...route.data() });
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -128,22 +128,16 @@ export async function startDownstreamApi(options: DownstreamApiOptions): Promise
   };
 }
 
-const ROUTES: ReadonlyArray<{ path: string; resourcePath: string; data: (sub: string) => Record<string, unknown> }> = [
+const ROUTES: ReadonlyArray<{ path: string; resourcePath: string; data: () => Record<string, unknown> }> = [
   {
     path: '/calendar/events',
     resourcePath: '/calendar',
-    data: (sub) => ({
-      events: [
-        { time: '09:30', title: 'Stand-up', attendees: [sub, 'team'] },
-        { time: '13:00', title: 'Lunch with the Keycard team', attendees: [sub] },
-        { time: '16:00', title: 'Review delegated access', attendees: [sub, 'security'] },
-      ],
-    }),
+    data: () => ({ events: ['09:30 Stand-up', '13:00 Lunch with the Keycard team', '16:00 Review delegated access'] }),
   },
   {
     path: '/payroll/payslips',
     resourcePath: '/payroll',
-    data: () => ({ payslips: [{ month: '2025-10', net: 4200, currency: 'EUR' }] }),
+    data: () => ({ payslips: ['2025-10: 4200 EUR net'] }),
   },
 ];
 
