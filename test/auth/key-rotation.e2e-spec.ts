@@ -41,4 +41,19 @@ describe.each(ADAPTERS)('signing key rotation at the zone (%s)', (adapter) => {
     expect(await status(second)).toBe(401);
     expect(await status(third)).toBe(201);
   });
+
+  it('refetches the JWKS for unknown kids at most 10 times a minute', async () => {
+    const valid = await zone.mintAccessToken({ resource: RESOURCE });
+    expect(await status(valid)).toBe(201);
+    zone.clearRecords();
+    for (let i = 0; i < 15; i++) {
+      const forged = await zone.mintAccessToken({ resource: RESOURCE, header: { kid: `unknown-${i}` } });
+      expect(await status(forged)).toBe(401);
+    }
+    const fetches = zone.requestCounts.jwks;
+    expect(fetches).toBeGreaterThan(0);
+    expect(fetches).toBeLessThanOrEqual(10);
+    // Known keys keep working while refetches are rate-limited.
+    expect(await status(valid)).toBe(201);
+  });
 });
