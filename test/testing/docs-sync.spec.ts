@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
-// docs/testing.md quotes the recipe tests verbatim: each `<!-- recipe: name -->` marker is
+// README.md ("Testing your server") quotes the recipe tests verbatim: each `<!-- recipe: name -->` marker is
 // followed by a ```ts block equal to the `#region name` of the recipe file (dedented).
 const recipesFile = new URL('./readme-recipes.e2e-spec.ts', import.meta.url);
-const docsFile = new URL('../../docs/testing.md', import.meta.url);
+const docsFile = new URL('../../README.md', import.meta.url);
 
 function dedent(text: string): string {
   const lines = text.split('\n');
@@ -28,7 +28,7 @@ function quotes(docs: string): Map<string, string> {
   return found;
 }
 
-describe('docs/testing.md', () => {
+describe('README.md testing recipes', () => {
   const code = regions(readFileSync(recipesFile, 'utf8'));
   const docs = quotes(readFileSync(docsFile, 'utf8'));
 

@@ -1,4 +1,4 @@
-// The recipes of docs/testing.md. Every `#region` below is quoted there verbatim, and
+// The recipes of README.md ("Testing your server"). Every `#region` below is quoted there verbatim, and
 // test/testing/docs-sync.spec.ts fails when the two drift apart.
 import { Controller, Module, UseGuards } from '@nestjs/common';
 import { Ctx, Payload } from '@nestjs/microservices';
@@ -102,7 +102,7 @@ async function callTool(client: Client, name: string, args: Record<string, unkno
 }
 // #endregion connect
 
-describe('docs/testing.md recipes', () => {
+describe('README.md testing recipes', () => {
   // #region default-token
   it('gives every resource test_access_token by default', async () => {
     const moduleRef = await overrideKeycard(Test.createTestingModule({ imports: [AppModule] })).compile();
