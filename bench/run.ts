@@ -1,0 +1,251 @@
+/**
+ * `npm run bench`: throughput and latency of the guard and of @Grant, as ratios to a bare
+ * route of the same app, in one run. See bench/README.md.
+ *
+ * Three processes: this one (autocannon, the load generator), a LocalZone child and a Nest
+ * app child, all on 127.0.0.1. Settings (env): BENCH_DURATION (s per round, default 8),
+ * BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (default 10), BENCH_USERS (distinct tokens,
+ * default 100), BENCH_CPU_PROF=1 (write a V8 CPU profile of the app to bench/profiles/).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import { IpcClient, waitReady } from './bench-ipc.js';
+import { describeMachine, fixed, measure, ratio, type Measurement } from './bench-report.js';
+import { BENCH_MCP_RESOURCE, BENCH_RESOURCES } from './bench.constants.js';
+import type { ZoneCounts } from './bench-zone.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..');
+const resultsFile = join(repoRoot, 'bench', 'RESULTS.md');
+
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  const value = raw === undefined || raw === '' ? fallback : Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${raw}`);
+  return value;
+}
+
+const DURATION = setting('BENCH_DURATION', 8);
+const ROUNDS = setting('BENCH_ROUNDS', 2);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 10);
+const USERS = setting('BENCH_USERS', 100);
+const COLD_LATENCY_MS = 50;
+const BURST = 200;
+const CPU_PROFILE = process.env.BENCH_CPU_PROF === '1';
+
+const log = (line: string): void => {
+  process.stderr.write(`[bench] ${line}\n`);
+};
+
+interface Child {
+  readonly process: ChildProcess;
+  readonly ipc: IpcClient;
+  readonly url: string;
+}
+
+async function start(script: string, name: string, env: NodeJS.ProcessEnv = {}, execArgv: string[] = []): Promise<Child> {
+  const child = fork(join(here, script), [], { env: { ...process.env, ...env }, execArgv });
+  const ipc = new IpcClient(child);
+  const url = await waitReady(child, name);
+  return { process: child, ipc, url };
+}
+
+async function stop(child: Child | undefined): Promise<void> {
+  if (!child || child.process.exitCode !== null || child.process.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.process.once('exit', () => resolve()));
+  const timer = setTimeout(() => child.process.kill('SIGKILL'), 10_000);
+  try {
+    await child.ipc.call('stop');
+  } catch (error) {
+    log(`stop failed (${(error as Error).message}); killing process ${child.process.pid}`);
+    child.process.kill('SIGKILL');
+  }
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * One request template; with tokens, each request takes the next token of the pool (a
+ * counter shared by every connection), so concurrent requests carry different tokens and
+ * the exchange single-flight cannot merge them.
+ */
+function requestsFor(path: string, tokens: readonly string[] | undefined): AutocannonRequest[] {
+  if (!tokens) return [{ method: 'GET', path }];
+  const headers = tokens.map((token) => ({ authorization: `Bearer ${token}` }));
+  let next = 0;
+  return [
+    {
+      method: 'GET',
+      path,
+      setupRequest: (request) => ({ ...request, headers: headers[next++ % headers.length] }),
+    },
+  ];
+}
+
+async function fire(
+  app: Child,
+  path: string,
+  tokens: readonly string[] | undefined,
+  options: { connections?: number; duration?: number; amount?: number } = {},
+): Promise<AutocannonResult> {
+  const result = await autocannon({
+    url: app.url,
+    connections: options.connections ?? CONNECTIONS,
+    ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.duration ?? DURATION }),
+    timeout: 10,
+    requests: requestsFor(path, tokens),
+  });
+  const failures = result.non2xx + result.errors + result.timeouts;
+  log(
+    `${path}: ${fixed(result.requests.average, 0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` +
+      (failures ? `, ${failures} failures ${JSON.stringify(result.statusCodeStats ?? {})}` : ''),
+  );
+  return result;
+}
+
+interface Results {
+  readonly bare: Measurement;
+  readonly guard: Measurement;
+  readonly grant: Measurement;
+  readonly noCache: Measurement;
+  readonly zoneExchangesPerSecond: number;
+  readonly cold1: Measurement;
+  readonly cold5: Measurement;
+  readonly burst: { readonly requests: number; readonly failures: number; readonly byResource: Record<string, number>; readonly total: number };
+  readonly appMemory: NodeJS.MemoryUsage;
+}
+
+async function run(zone: Child, app: Child): Promise<Results> {
+  log(`minting ${USERS} user tokens`);
+  const subs = Array.from({ length: USERS }, (_, index) => `bench-user-${index}`);
+  const tokens = await zone.ipc.call<string[]>('mint', { subs, resource: BENCH_MCP_RESOURCE });
+
+  log('warm-up (JIT, zone metadata, JWKS, exchange cache)');
+  for (const path of ['/bare', '/guard', '/grant', '/nocache/grant']) {
+    await fire(app, path, tokens, { duration: 2 });
+  }
+
+  const rounds: Record<'bare' | 'guard' | 'grant', AutocannonResult[]> = { bare: [], guard: [], grant: [] };
+  for (let round = 1; round <= ROUNDS; round++) {
+    log(`round ${round} of ${ROUNDS}`);
+    // The bare route gets the same Authorization headers (and ignores them): same request bytes.
+    rounds.bare.push(await fire(app, '/bare', tokens));
+    rounds.guard.push(await fire(app, '/guard', tokens));
+    rounds.grant.push(await fire(app, '/grant', tokens));
+  }
+
+  log('cache off: every request exchanges');
+  const before = await zone.ipc.call<ZoneCounts>('counts');
+  const noCacheResult = await fire(app, '/nocache/grant', tokens);
+  const after = await zone.ipc.call<ZoneCounts>('counts');
+  const zoneExchangesPerSecond = (after.exchangeCount - before.exchangeCount) / noCacheResult.duration;
+
+  log(`cold grants, zone token endpoint +${COLD_LATENCY_MS} ms, 1 connection`);
+  await zone.ipc.call('setFault', { target: 'token', fault: { latencyMs: COLD_LATENCY_MS } });
+  const cold1 = await fire(app, '/nocache/grant', tokens, { connections: 1 });
+  const cold5 = await fire(app, '/nocache/grant5', tokens, { connections: 1 });
+  await zone.ipc.call('clearFaults');
+
+  log(`${BURST} concurrent requests with one fresh token (@Grant, 5 resources, cache on)`);
+  const [fresh] = await zone.ipc.call<string[]>('mint', { subs: ['bench-burst-user'], resource: BENCH_MCP_RESOURCE });
+  await zone.ipc.call('clearRecords');
+  const burstResult = await fire(app, '/grant5', [fresh!], { connections: BURST, amount: BURST });
+  const burstCounts = await zone.ipc.call<ZoneCounts>('counts');
+
+  return {
+    bare: measure('bare route (no guard)', rounds.bare),
+    guard: measure('guard only (valid token, warm JWKS)', rounds.guard),
+    grant: measure('guard + @Grant 1 resource, warm exchange cache', rounds.grant),
+    noCache: measure('guard + @Grant 1 resource, cache off (every request exchanges)', [noCacheResult]),
+    zoneExchangesPerSecond,
+    cold1: measure(`cold @Grant, 1 resource, zone +${COLD_LATENCY_MS} ms, 1 connection`, [cold1]),
+    cold5: measure(`cold @Grant, 5 resources, zone +${COLD_LATENCY_MS} ms, 1 connection`, [cold5]),
+    burst: {
+      requests: burstResult.requests.total,
+      failures: burstResult.non2xx + burstResult.errors + burstResult.timeouts,
+      byResource: burstCounts.byResource,
+      total: burstCounts.exchangeCount,
+    },
+    appMemory: await app.ipc.call<NodeJS.MemoryUsage>('memory'),
+  };
+}
+
+function report(results: Results): string {
+  const { bare, guard, grant, noCache, cold1, cold5, burst } = results;
+  const row = (m: Measurement, vsBare: string): string =>
+    `| ${m.name} | ${fixed(m.rps, 0)} | ${fixed(m.p50)} | ${fixed(m.p99)} | ${vsBare} | ${m.failures} |`;
+  const guardRatio = guard.rps / bare.rps;
+  const grantRatio = grant.rps / bare.rps;
+  const coldRatio = cold5.p50 / cold1.p50;
+  const allFailures = [bare, guard, grant, noCache, cold1, cold5].reduce((sum, m) => sum + m.failures, 0) + burst.failures;
+  const perResource = BENCH_RESOURCES.map((resource) => `${new URL(resource).host}: ${burst.byResource[resource] ?? 0}`).join(', ');
+  const burstOk = burst.total === BENCH_RESOURCES.length && BENCH_RESOURCES.every((resource) => burst.byResource[resource] === 1);
+  const check = (ok: boolean): string => (ok ? 'met' : '**missed**');
+
+  return [
+    '| scenario | req/s | p50 (ms) | p99 (ms) | ratio | non-2xx + errors |',
+    '|---|---:|---:|---:|---:|---:|',
+    row(bare, '1.00× (baseline)'),
+    row(guard, `${ratio(guardRatio)} of bare`),
+    row(grant, `${ratio(grantRatio)} of bare`),
+    row(noCache, `${ratio(noCache.rps / bare.rps)} of bare`),
+    row(cold1, 'latency 1.00× (baseline)'),
+    row(cold5, `latency p50 ${ratio(coldRatio)} of 1 resource`),
+    '',
+    `- Cache off: the zone answered ${fixed(results.zoneExchangesPerSecond, 0)} token exchanges/s.`,
+    `- ${BURST} concurrent requests with one fresh token on a 5-resource @Grant: ${burst.total} exchanges reached the zone (${perResource}); ${burst.failures} failed requests.`,
+    `- App memory after the run: rss ${fixed(results.appMemory.rss / 1024 ** 2, 0)} MiB, heap used ${fixed(results.appMemory.heapUsed / 1024 ** 2, 0)} MiB.`,
+    '',
+    'Targets:',
+    '',
+    `- guard only ≥ 0.90× bare: ${ratio(guardRatio)} — ${check(guardRatio >= 0.9)}`,
+    `- warm grant ≥ 0.85× bare: ${ratio(grantRatio)} — ${check(grantRatio >= 0.85)}`,
+    `- zero non-2xx responses: ${allFailures} — ${check(allFailures === 0)}`,
+    `- one exchange per resource for ${BURST} concurrent requests: ${check(burstOk)}`,
+    `- 5 resources cost about as much latency as 1 (exchanged concurrently): ${ratio(coldRatio)}`,
+  ].join('\n');
+}
+
+async function main(): Promise<void> {
+  let zone: Child | undefined;
+  let app: Child | undefined;
+  const startedAt = Date.now();
+  const profileDir = join(repoRoot, 'bench', 'profiles');
+  try {
+    zone = await start('bench-zone.js', 'zone');
+    if (CPU_PROFILE) mkdirSync(profileDir, { recursive: true });
+    app = await start('bench-app.js', 'app', { BENCH_ZONE_URL: zone.url }, CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
+    log(`zone ${zone.url}, app ${app.url}; ${ROUNDS} round(s) of ${DURATION} s at ${CONNECTIONS} connections, ${USERS} users`);
+    const results = await run(zone, app);
+    const table = report(results);
+    const settings = `${ROUNDS} round(s) of ${DURATION} s per throughput scenario (mean req/s and p50, worst p99), ${CONNECTIONS} connections, ${USERS} distinct user tokens; Express adapter; autocannon, zone and app in three processes on 127.0.0.1.`;
+    const document = [
+      '# Benchmark results',
+      '',
+      'Written by `npm run bench` (see bench/README.md for how to read it). Ratios are to the',
+      'bare route of the same app in the same run; absolute numbers depend on the machine.',
+      '',
+      describeMachine(),
+      `- Settings: ${settings}`,
+      `- Run time: ${fixed((Date.now() - startedAt) / 1000, 0)} s`,
+      '',
+      table,
+      '',
+    ].join('\n');
+    process.stdout.write(`\n${table}\n`);
+    writeFileSync(resultsFile, document);
+    log(`wrote ${relative(process.cwd(), resultsFile)}`);
+  } finally {
+    await stop(app);
+    await stop(zone);
+    if (CPU_PROFILE) log(`CPU profile of the app in ${relative(process.cwd(), profileDir)}/ (open it in Chrome DevTools)`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
