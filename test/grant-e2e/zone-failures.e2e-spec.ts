@@ -81,6 +81,28 @@ describe('zone failures during @Grant (Express)', () => {
     });
   });
 
+  it('keeps the caller’s token and the client secret out of the error, even when the zone echoes them', async () => {
+    app = await startGrantApp({ zoneUrl: zone.zoneUrl, applicationCredential: credential(), zoneTimeoutMs: ZONE_TIMEOUT_MS });
+    const subject = await mint();
+    expect((await app.get('/grant/whoami', subject)).status).toBe(200);
+    zone.setFault('token', {
+      failWith: { status: 400, body: { error: 'invalid_grant', error_description: `subject ${subject} refused for ${DEMO_CLIENT_SECRET}` } },
+    });
+
+    const { status, body } = await app.get('/grant/one', subject);
+
+    expect(status).toBe(200);
+    expect(body.resources[API]?.resourceError).toEqual({
+      message: `Token exchange failed for ${API}`,
+      code: 'invalid_grant',
+      description: 'subject [redacted] refused for [redacted]',
+    });
+    expect(body.resources[API]?.accessError?.message).toContain('subject [redacted] refused for [redacted]');
+    const text = JSON.stringify(body);
+    expect(text).not.toContain(subject);
+    expect(text).not.toContain(DEMO_CLIENT_SECRET);
+  });
+
   describe('metadata unreachable: a global error, the handler runs, 200', () => {
     const faults: LocalZoneFault[] = [
       { down: true },
