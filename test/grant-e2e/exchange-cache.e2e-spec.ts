@@ -91,7 +91,7 @@ describe('exchange cache through @Grant (Express)', () => {
   it('shares one in-flight exchange between concurrent identical calls even with the cache off', async () => {
     const app = await start({ exchangeCacheMaxEntries: 0 });
     const subject = await mint('noah');
-    zone.setFault('token', { latencyMs: 500 });
+    zone.setFault('token', { latencyMs: 800 });
 
     const answers = await Promise.all(Array.from({ length: 50 }, () => app.get('/grant/one', subject)));
 

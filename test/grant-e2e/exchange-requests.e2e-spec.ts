@@ -6,7 +6,7 @@ import { sha256 } from './fixtures/grant-report.js';
 import { ACCESS_TOKEN_TYPE, API, CALENDAR, FILES, MCP_RESOURCE, TOKEN_EXCHANGE } from './fixtures/resources.js';
 
 /** Injected on the token endpoint to show both exchanges are in flight at once. */
-const TOKEN_LATENCY_MS = 200;
+const TOKEN_LATENCY_MS = 400;
 
 describe('what the zone receives for @Grant (Express)', () => {
   let zone: LocalZone;
