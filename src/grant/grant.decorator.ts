@@ -17,6 +17,18 @@ function checkResources(resources: readonly string[]): void {
   }
 }
 
+function checkScopeMap(resources: readonly string[], scopes: GrantOptions['scopes']): void {
+  if (scopes === undefined || typeof scopes === 'string' || Array.isArray(scopes)) return;
+  for (const key of Object.keys(scopes)) {
+    if (!resources.includes(key)) {
+      throw new KeycardConfigurationError(
+        `@Grant() scopes names ${JSON.stringify(key)}, which is not one of its resources (${resources.join(', ')}); ` +
+          'scope map keys must match the resource URLs exactly.',
+      );
+    }
+  }
+}
+
 /**
  * Obtains delegated tokens for downstream APIs before the handler runs (RFC 8693 token
  * exchange of the caller's token), readable with `@AccessCtx()`. On a method or a class,
@@ -31,6 +43,7 @@ function checkResources(resources: readonly string[]): void {
 export function Grant(resources: string | readonly string[], options: GrantOptions = {}): ClassDecorator & MethodDecorator {
   const list = typeof resources === 'string' ? [resources] : [...resources];
   checkResources(list);
+  checkScopeMap(list, options.scopes);
   const metadata: GrantMetadata = { resources: Object.freeze(list), scopes: options.scopes };
   return applyDecorators(SetMetadata(GRANT_METADATA, metadata), UseInterceptors(GrantInterceptor));
 }
