@@ -1,4 +1,5 @@
 import type { ApplicationCredential } from '../credentials/application-credential.js';
+import type { ExchangeCache } from '../grant/exchange-cache.js';
 
 /** JWS algorithms the guard can accept. HMAC and `none` are deliberately absent. */
 export type KeycardJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -91,6 +92,12 @@ export interface KeycardModuleOptions {
    * @default 1000
    */
   exchangeCacheMaxEntries?: number;
+  /**
+   * Where exchanged tokens are kept, e.g. a store shared by several instances: an
+   * `ExchangeCache` implementation. Entries must not outlive the expiry they are given.
+   * @default an in-memory LRU of `exchangeCacheMaxEntries` entries
+   */
+  exchangeCache?: ExchangeCache;
 }
 
 /** One MCP endpoint of this server, as a protected resource. */

@@ -1,6 +1,7 @@
 import type { Provider } from '@nestjs/common';
-import type { KeycardConfig } from '../config/keycard-options.interface.js';
+import type { KeycardConfig, KeycardModuleOptions } from '../config/keycard-options.interface.js';
 import { KEYCARD_CONFIG } from '../keycard.constants.js';
+import { KEYCARD_MODULE_OPTIONS } from '../keycard.module-definition.js';
 import { ExchangeCache } from './exchange-cache.js';
 import { GrantInterceptor } from './grant.interceptor.js';
 import { GrantService } from './grant.service.js';
@@ -12,8 +13,9 @@ import { TokenExchangeService } from './token-exchange.service.js';
 export const grantProviders: Provider[] = [
   {
     provide: ExchangeCache,
-    inject: [KEYCARD_CONFIG],
-    useFactory: (config: KeycardConfig) => new MemoryExchangeCache({ maxEntries: config.exchangeCacheMaxEntries }),
+    inject: [KEYCARD_CONFIG, KEYCARD_MODULE_OPTIONS],
+    useFactory: (config: KeycardConfig, options: KeycardModuleOptions | undefined) =>
+      options?.exchangeCache ?? new MemoryExchangeCache({ maxEntries: config.exchangeCacheMaxEntries }),
   },
   {
     provide: TokenExchangeClient,

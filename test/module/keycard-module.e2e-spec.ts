@@ -7,6 +7,8 @@ import { Test } from '@nestjs/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   ApplicationCredential,
+  ExchangeCache,
+  MemoryExchangeCache,
   KEYCARD_CONFIG,
   KeycardConfigurationError,
   KeycardModule,
@@ -91,6 +93,25 @@ describe('KeycardModule.forRoot', () => {
       imports: [KeycardModule.forRoot({ zoneId: 'glob', mcpBaseUrl: 'http://localhost:1', isGlobal: true }), FeatureModule],
     }).compile();
     expect(moduleRef.get('zone')).toBe('https://glob.keycard.cloud');
+    await moduleRef.close();
+  });
+});
+
+describe('exchange cache', () => {
+  it('uses an in-memory cache sized by exchangeCacheMaxEntries by default', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycardModule.forRoot({ zoneId: 'abc', mcpBaseUrl: 'http://localhost:1', exchangeCacheMaxEntries: 7 })],
+    }).compile();
+    expect(moduleRef.get(ExchangeCache)).toBeInstanceOf(MemoryExchangeCache);
+    await moduleRef.close();
+  });
+
+  it('uses the exchangeCache option when given (e.g. a shared store)', async () => {
+    const shared = new MemoryExchangeCache({ maxEntries: 5 });
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycardModule.forRoot({ zoneId: 'abc', mcpBaseUrl: 'http://localhost:1', exchangeCache: shared })],
+    }).compile();
+    expect(moduleRef.get(ExchangeCache)).toBe(shared);
     await moduleRef.close();
   });
 });
