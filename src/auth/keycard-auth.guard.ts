@@ -16,6 +16,7 @@ import { KeycardTokenVerifier } from './keycard-token.verifier.js';
 import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
 import { missingScopes } from './token-claims.js';
 import { AuthorizationServerUnavailableError, TokenRejectedError } from './token-verification.errors.js';
+import { decodeVerifiedPayload, VerifiedTokenCache } from './verified-token-cache.js';
 
 /** Requests already verified (the HTTP request of an MCP message, seen again by a tool's guard). */
 const verifiedRequests = new WeakMap<object, { readonly verifier: KeycardTokenVerifier; readonly user: KeycardUser }>();
@@ -41,7 +42,9 @@ function isKeycardUser(value: unknown): value is KeycardUser {
  * On success `req.user` is a `KeycardUser` and `req.auth` the MCP SDK `AuthInfo`
  * (also on `req.raw` under Fastify). Works on HTTP routes and on MCP-Nest tool calls
  * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; CORS
- * preflight requests pass.
+ * preflight requests pass. A token's signature is checked once and remembered
+ * (`VerifiedTokenCache`, until its `exp`); its algorithm, key, claims and the route's
+ * scopes are checked on every request.
  *
  * Extend it and override the `protected` methods to change a step (as with
  * `@nestjs/passport`): `getRequest`, `getResponse`, `isPublic`, `getRequiredScopes`,
@@ -55,6 +58,7 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
     protected readonly verifier: KeycardTokenVerifier,
     protected readonly reflector: Reflector,
     @Optional() protected readonly adapterHost?: HttpAdapterHost,
+    @Optional() protected readonly verifiedTokens?: VerifiedTokenCache,
   ) {
     super();
   }
@@ -145,7 +149,14 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
         break;
     }
 
+    const remembered = await this.fromVerifiedTokens(credentials.token, request, context);
+    if (remembered) {
+      this.attachUser(request, remembered);
+      return remembered;
+    }
+
     beginTokenVerification(request, this.verifier, credentials.token);
+    let verifiedWith: string | undefined;
     try {
       await super.canActivate(context);
     } catch (error) {
@@ -154,7 +165,7 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
       const reason = 'the token could not be verified';
       throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, reason, { cause: error }), `${reason} (${errorName(error)})`);
     } finally {
-      endTokenVerification(request);
+      verifiedWith = endTokenVerification(request);
     }
 
     const user = (request as { user?: unknown }).user;
@@ -162,8 +173,35 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
       const reason = 'the token could not be verified';
       throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, reason), `${reason} (no user)`);
     }
+    if (verifiedWith !== undefined && user.token === credentials.token) {
+      this.verifiedTokens?.set(credentials.token, verifiedWith, user.expiresAt);
+    }
     this.attachUser(request, user);
     return user;
+  }
+
+  /**
+   * A token whose signature verified before: everything but the signature is checked again
+   * (algorithm, key still published in a current key set and the same as then, claims,
+   * `handleRequest`). `undefined` — full verification — when the token is not remembered
+   * or any check fails; the full path then gives the precise answer (401/503).
+   */
+  private async fromVerifiedTokens(token: string, request: KeycardHttpRequest, context: ExecutionContext): Promise<KeycardUser | undefined> {
+    const cache = this.verifiedTokens;
+    const keyPem = cache?.get(token);
+    if (!cache || keyPem === undefined) return undefined;
+    try {
+      if ((await this.verifier.getVerificationKey(token)) !== keyPem) {
+        cache.delete(token);
+        return undefined;
+      }
+      const user = this.handleRequest<unknown>(null, this.verifier.createUser(decodeVerifiedPayload(token), token, request), undefined, context);
+      if (isKeycardUser(user)) return user;
+    } catch (error) {
+      this.logger.debug(`A remembered token is verified again: ${errorName(error)}`);
+    }
+    cache.delete(token);
+    return undefined;
   }
 
   /** Writes `req.user`, `req.auth` (MCP SDK `AuthInfo`) and MCP-Nest's metadata-URL slot, on `req.raw` too. */

@@ -10,6 +10,10 @@ import { TokenRejectedError } from './token-verification.errors.js';
 interface PendingVerification {
   readonly verifier: KeycardTokenVerifier;
   readonly token: string;
+  /** The key (SPKI PEM) handed to jsonwebtoken for the signature check. */
+  key?: string;
+  /** Set once jsonwebtoken accepted the signature (`validate` is only called then): `key`. */
+  verifiedWith?: string;
 }
 
 const pending = new WeakMap<object, PendingVerification>();
@@ -24,9 +28,14 @@ export function beginTokenVerification(request: object, verifier: KeycardTokenVe
   pending.set(request, { verifier, token });
 }
 
-/** Ends what `beginTokenVerification` started. */
-export function endTokenVerification(request: object): void {
+/**
+ * Ends what `beginTokenVerification` started. Returns the key (SPKI PEM) the token's
+ * signature verified with, or `undefined` when it was not verified.
+ */
+export function endTokenVerification(request: object): string | undefined {
+  const entry = pending.get(request);
   pending.delete(request);
+  return entry?.verifiedWith;
 }
 
 function pendingFor(request: object): PendingVerification {
@@ -56,7 +65,10 @@ export class KeycardJwtStrategy extends PassportStrategy(Strategy, KEYCARD_JWT_S
           return;
         }
         entry.verifier.getVerificationKey(entry.token).then(
-          (key) => done(null, key),
+          (key) => {
+            entry.key = key;
+            done(null, key);
+          },
           (error: unknown) => done(error),
         );
       },
@@ -68,7 +80,8 @@ export class KeycardJwtStrategy extends PassportStrategy(Strategy, KEYCARD_JWT_S
   }
 
   validate(request: KeycardHttpRequest, payload: unknown): KeycardUser {
-    const { verifier, token } = pendingFor(request);
-    return verifier.createUser(payload, token, request);
+    const entry = pendingFor(request);
+    entry.verifiedWith = entry.key;
+    return entry.verifier.createUser(payload, entry.token, request);
   }
 }

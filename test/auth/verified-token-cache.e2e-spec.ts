@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JWKS_MAX_AGE_MS } from '../../src/auth/jwks-key-store.js';
+import { KeycardJwtStrategy } from '../../src/auth/keycard-jwt.strategy.js';
+import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
+import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { AuthFixtureModule, RESOURCE } from './fixtures/auth-fixture.module.js';
+import { bearer } from './fixtures/rejections.js';
+import { ADAPTERS, startApp, type RunningApp } from './fixtures/start-app.js';
+
+/** The guard remembers verified signatures (VerifiedTokenCache); everything else is checked on every request. */
+describe.each(ADAPTERS)('verified-token cache of KeycardAuthGuard (%s)', (adapter) => {
+  let zone: LocalZone;
+  let running: RunningApp;
+  let signatureChecks: ReturnType<typeof vi.spyOn>;
+
+  beforeEach(async () => {
+    zone = await LocalZone.start();
+    running = await startApp(adapter, AuthFixtureModule.forRoot({ zoneUrl: zone.zoneUrl }));
+    // passport-jwt calls validate() only after jsonwebtoken accepted the signature.
+    signatureChecks = vi.spyOn(KeycardJwtStrategy.prototype, 'validate');
+  });
+
+  afterEach(async () => {
+    vi.useRealTimers();
+    signatureChecks.mockRestore();
+    await running?.app.close();
+    await zone?.stop();
+  });
+
+  async function post(token: string, path = '/mcp'): Promise<Response> {
+    const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { authorization: bearer(token) } });
+    await response.arrayBuffer();
+    return response;
+  }
+
+  function cache(): VerifiedTokenCache {
+    return running.app.get(VerifiedTokenCache, { strict: false });
+  }
+
+  it('checks a token signature once and admits the token again without checking it', async () => {
+    const token = await zone.mintAccessToken({ resource: RESOURCE });
+    expect((await post(token)).status).toBe(201);
+    expect(cache().get(token)).toContain('BEGIN PUBLIC KEY');
+    expect((await post(token)).status).toBe(201);
+    expect((await post(token)).status).toBe(201);
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+    expect(cache().size).toBe(1);
+  });
+
+  it('still enforces the route scopes for a remembered token', async () => {
+    const token = await zone.mintAccessToken({ resource: RESOURCE, scope: 'mcp:tools' });
+    expect((await post(token)).status).toBe(201);
+    const refused = await post(token, '/mcp/notes');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('www-authenticate')).toContain('error="insufficient_scope"');
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+  });
+
+  it('never admits a remembered token from the cache at or past its exp, and refuses it once expired', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    const token = await zone.mintAccessToken({ resource: RESOURCE, expiresIn: 60 });
+    expect((await post(token)).status).toBe(201);
+    expect(signatureChecks).toHaveBeenCalledTimes(1);
+
+    // 2 s past exp, inside the 5 s clock tolerance: admitted, but by a full verification.
+    vi.setSystemTime(Date.now() + 62_000);
+    expect((await post(token)).status).toBe(201);
+    expect(signatureChecks).toHaveBeenCalledTimes(2);
+
+    // Past the tolerance too: refused.
+    vi.setSystemTime(Date.now() + 10_000);
+    const expired = await post(token);
+    expect(expired.status).toBe(401);
+    expect(expired.headers.get('www-authenticate')).toContain('error_description="the token has expired"');
+  });
+
+  it('stops admitting a remembered token once the zone drops its signing key and the key set is refetched', async () => {
+    const old = await zone.mintAccessToken({ resource: RESOURCE });
+    expect((await post(old)).status).toBe(201);
+    expect(cache().get(old)).toBeDefined();
+
+    await zone.rotateKeys({ keepOld: false });
+    const fresh = await zone.mintAccessToken({ resource: RESOURCE });
+    expect((await post(fresh)).status).toBe(201); // unknown kid: the key set is refetched
+    const refused = await post(old);
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('www-authenticate')).toContain('the token is signed with a key the authorization server does not publish');
+    expect(cache().get(old)).toBeUndefined();
+  });
+
+  it('notices a dropped key without any new token once its key set reaches the maximum age (no longer than without the cache)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    const old = await zone.mintAccessToken({ resource: RESOURCE });
+    expect((await post(old)).status).toBe(201);
+    await zone.rotateKeys({ keepOld: false });
+
+    // Within the key set's maximum age the key store (with or without this cache) still trusts it.
+    vi.setSystemTime(Date.now() + JWKS_MAX_AGE_MS - 60_000);
+    expect((await post(old)).status).toBe(201);
+
+    const jwksFetches = zone.requestCounts.jwks;
+    vi.setSystemTime(Date.now() + 120_000);
+    expect((await post(old)).status).toBe(401);
+    expect(zone.requestCounts.jwks).toBeGreaterThan(jwksFetches);
+  });
+});
