@@ -19,6 +19,8 @@ declare module 'autocannon' {
     body?: string;
     /** Changes the request before it is sent; must return it. */
     setupRequest?: (request: AutocannonRequest, context: Record<string, unknown>) => AutocannonRequest;
+    /** Sees each response (status, body) of this request. */
+    onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
   }
 
   interface AutocannonOptions {
