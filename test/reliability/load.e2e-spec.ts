@@ -11,6 +11,8 @@ import { leakedSecrets, LogTap, verboseLogger } from './fixtures/log-tap.js';
 import { RESOURCE, ReliabilityAppModule, type GrantAnswer } from './fixtures/reliability-app.js';
 
 const USERS = 500;
+
+const payloadOf = (jwt: string): { sub?: unknown } => JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub?: unknown };
 const REQUESTS_PER_ROUND = 20_000;
 const CONNECTIONS = 100;
 
@@ -64,6 +66,8 @@ describe.each(ADAPTERS)(`load: ${REQUESTS_PER_ROUND} requests at ${CONNECTIONS} 
     const headers = tokens.map((token) => ({ authorization: `Bearer ${token}` }));
     let next = 0;
     let failedGrants = 0;
+    /** Answers for another user than the one whose token was sent (autocannon keeps one request in flight per connection). */
+    let crossed = 0;
     const result = await autocannon({
       url: running.url,
       connections: CONNECTIONS,
@@ -73,20 +77,30 @@ describe.each(ADAPTERS)(`load: ${REQUESTS_PER_ROUND} requests at ${CONNECTIONS} 
         {
           method: 'GET',
           path: '/mcp/grant',
-          setupRequest: (request) => ({ ...request, headers: headers[next++ % headers.length] }),
-          onResponse: (status, body) => {
+          setupRequest: (request, context) => {
+            const user = next++ % headers.length;
+            context.sub = `load-user-${user}`;
+            return { ...request, headers: headers[user] };
+          },
+          onResponse: (status, body, context) => {
             const answer = JSON.parse(body) as GrantAnswer;
             if (status !== 200 || answer.status !== 'success') failedGrants++;
-            for (const token of Object.values(answer.tokens)) exchanged.add(token);
+            // The caller and the subject of the exchanged token are the user whose token was sent.
+            if (answer.sub !== context.sub) crossed++;
+            for (const token of Object.values(answer.tokens)) {
+              if (payloadOf(token).sub !== context.sub) crossed++;
+              exchanged.add(token);
+            }
           },
         },
       ],
     });
     expect(failedGrants).toBe(0);
+    expect(crossed).toBe(0);
     return result;
   }
 
-  it('answers every request with a successful grant, twice, with caches bounded and the heap not growing', async () => {
+  it('answers every request with a successful grant for its own user, twice, with caches bounded and the heap not growing', async () => {
     const first = await round();
     expect({ total: first.requests.total, non2xx: first.non2xx, errors: first.errors, timeouts: first.timeouts }).toEqual({
       total: REQUESTS_PER_ROUND,

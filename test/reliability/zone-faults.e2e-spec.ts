@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientSecret } from '../../src/credentials/client-secret.credential.js';
+import { MAX_ZONE_RESPONSE_BYTES } from '../../src/zone/fetch-json.js';
 import { LocalZone } from '../../src/testing/local-zone/index.js';
 import { ADAPTERS, startApp, type AdapterKind, type RunningApp } from '../auth/fixtures/start-app.js';
 import { leakedSecrets, LogTap, verboseLogger } from './fixtures/log-tap.js';
@@ -167,6 +168,22 @@ describe.each(ADAPTERS)('zone faults during requests (%s)', (adapter: AdapterKin
     zone.clearFaults();
     expect((await get(cold, '/mcp', token)).status).toBe(200);
     await expectRecovered(running);
+  });
+
+  it('zone answering an oversized JWKS or discovery document: a cold app stops reading at the size cap and answers 503', async () => {
+    const token = await mint();
+    const padding = 'x'.repeat(MAX_ZONE_RESPONSE_BYTES);
+    zone.setFault('jwks', { failWith: { status: 200, body: { keys: [], padding } } });
+    const cold = await start();
+    expect((await get(cold, '/mcp', token)).status).toBe(503);
+    zone.clearFaults('jwks');
+    zone.setFault('discovery', { failWith: { status: 200, body: { issuer: zone.zoneUrl, padding } } });
+    const colder = await start();
+    expect((await get(colder, '/mcp', token)).status).toBe(503);
+
+    zone.clearFaults();
+    expect((await get(cold, '/mcp', token)).status).toBe(200);
+    expect((await get(colder, '/mcp', token)).status).toBe(200);
   });
 
   it('JWKS rotating mid-run: a stream of requests never gets a 5xx; new-key tokens pass at once; old-key tokens stop passing once the key is dropped', async () => {
