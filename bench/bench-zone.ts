@@ -50,7 +50,9 @@ async function main(): Promise<void> {
     serverErrors: () => zone.serverErrors.length,
     stop: async () => {
       await zone.stop();
-      setTimeout(() => process.disconnect?.(), 20);
+      setTimeout(() => {
+        if (process.connected) process.disconnect();
+      }, 20);
       return null;
     },
   });

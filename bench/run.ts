@@ -3,17 +3,18 @@
  * route of the same app, in one run. See bench/README.md.
  *
  * Three processes: this one (autocannon, the load generator), a LocalZone child and a Nest
- * app child, all on 127.0.0.1. Settings (env): BENCH_DURATION (s per round, default 8),
- * BENCH_ROUNDS (default 2), BENCH_CONNECTIONS (default 10), BENCH_USERS (distinct tokens,
- * default 100), BENCH_CPU_PROF=1 (write a V8 CPU profile of the app to bench/profiles/).
+ * app child, all on 127.0.0.1. Settings (env): BENCH_DURATION (s per round, default 4),
+ * BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 10), BENCH_USERS (distinct tokens,
+ * default 100), BENCH_CPU_PROF=1 (write a V8 CPU profile of the app to bench/profiles/),
+ * BENCH_ONLY=/guard (profiling: warm up, load only that route for BENCH_DURATION, no report).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
+import autocannon, { type AutocannonRequest } from 'autocannon';
 import { IpcClient, waitReady } from './bench-ipc.js';
-import { describeMachine, fixed, measure, ratio, type Measurement } from './bench-report.js';
+import { describeMachine, fixed, measure, ratio, type Measurement, type Sample } from './bench-report.js';
 import { BENCH_MCP_RESOURCE, BENCH_RESOURCES } from './bench.constants.js';
 import type { ZoneCounts } from './bench-zone.js';
 
@@ -28,13 +29,14 @@ function setting(name: string, fallback: number): number {
   return value;
 }
 
-const DURATION = setting('BENCH_DURATION', 8);
-const ROUNDS = setting('BENCH_ROUNDS', 2);
+const DURATION = setting('BENCH_DURATION', 4);
+const ROUNDS = setting('BENCH_ROUNDS', 5);
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 10);
 const USERS = setting('BENCH_USERS', 100);
 const COLD_LATENCY_MS = 50;
 const BURST = 200;
 const CPU_PROFILE = process.env.BENCH_CPU_PROF === '1';
+const ONLY = process.env.BENCH_ONLY;
 
 const log = (line: string): void => {
   process.stderr.write(`[bench] ${line}\n`);
@@ -90,7 +92,8 @@ async function fire(
   path: string,
   tokens: readonly string[] | undefined,
   options: { connections?: number; duration?: number; amount?: number } = {},
-): Promise<AutocannonResult> {
+): Promise<Sample> {
+  const cpuBefore = await app.ipc.call<NodeJS.CpuUsage>('cpu');
   const result = await autocannon({
     url: app.url,
     connections: options.connections ?? CONNECTIONS,
@@ -98,18 +101,30 @@ async function fire(
     timeout: 10,
     requests: requestsFor(path, tokens),
   });
+  const cpuAfter = await app.ipc.call<NodeJS.CpuUsage>('cpu');
+  const appCpuUs = cpuAfter.user - cpuBefore.user + (cpuAfter.system - cpuBefore.system);
   const failures = result.non2xx + result.errors + result.timeouts;
   log(
-    `${path}: ${fixed(result.requests.average, 0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms` +
+    `${path}: ${fixed(result.requests.average, 0)} req/s, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, ` +
+      `app CPU ${fixed(appCpuUs / Math.max(1, result.requests.total), 0)} µs/req` +
       (failures ? `, ${failures} failures ${JSON.stringify(result.statusCodeStats ?? {})}` : ''),
   );
-  return result;
+  return { result, appCpuUs };
 }
 
+/** The throughput scenarios, measured in interleaved rounds. */
+const THROUGHPUT = {
+  bare: { path: '/bare', name: 'bare route (no guard)' },
+  noopGuard: { path: '/noop-guard', name: 'reference: a guard that admits everything' },
+  attachGuard: { path: '/attach-guard', name: 'reference: a guard that only sets req.user / req.auth' },
+  noopInterceptor: { path: '/noop-interceptor', name: 'reference: that guard + an async interceptor' },
+  guard: { path: '/guard', name: 'guard only (valid token, warm JWKS)' },
+  grant: { path: '/grant', name: 'guard + @Grant 1 resource, warm exchange cache' },
+} as const;
+type ThroughputScenario = keyof typeof THROUGHPUT;
+
 interface Results {
-  readonly bare: Measurement;
-  readonly guard: Measurement;
-  readonly grant: Measurement;
+  readonly throughput: Record<ThroughputScenario, Measurement>;
   readonly noCache: Measurement;
   readonly zoneExchangesPerSecond: number;
   readonly cold1: Measurement;
@@ -118,30 +133,38 @@ interface Results {
   readonly appMemory: NodeJS.MemoryUsage;
 }
 
-async function run(zone: Child, app: Child): Promise<Results> {
+async function run(zone: Child, app: Child): Promise<Results | undefined> {
   log(`minting ${USERS} user tokens`);
   const subs = Array.from({ length: USERS }, (_, index) => `bench-user-${index}`);
   const tokens = await zone.ipc.call<string[]>('mint', { subs, resource: BENCH_MCP_RESOURCE });
 
-  log('warm-up (JIT, zone metadata, JWKS, exchange cache)');
-  for (const path of ['/bare', '/guard', '/grant', '/nocache/grant']) {
-    await fire(app, path, tokens, { duration: 2 });
+  // Every route gets the same Authorization headers (the unguarded ones ignore them): same request bytes.
+  log('warm-up (JIT, zone metadata, JWKS, verified tokens, exchange cache)');
+  for (const path of [...Object.values(THROUGHPUT).map((scenario) => scenario.path), '/nocache/grant']) {
+    await fire(app, path, tokens, { duration: 3 });
+  }
+  if (ONLY) {
+    await fire(app, ONLY, tokens);
+    return undefined;
   }
 
-  const rounds: Record<'bare' | 'guard' | 'grant', AutocannonResult[]> = { bare: [], guard: [], grant: [] };
-  for (let round = 1; round <= ROUNDS; round++) {
-    log(`round ${round} of ${ROUNDS}`);
-    // The bare route gets the same Authorization headers (and ignores them): same request bytes.
-    rounds.bare.push(await fire(app, '/bare', tokens));
-    rounds.guard.push(await fire(app, '/guard', tokens));
-    rounds.grant.push(await fire(app, '/grant', tokens));
+  // Rounds visit the scenarios in a rotated order, so that a slow phase of the machine does
+  // not always hit the same scenario; ratios are taken per round and their median reported.
+  const names = Object.keys(THROUGHPUT) as ThroughputScenario[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as Sample[]])) as Record<ThroughputScenario, Sample[]>;
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`round ${round + 1} of ${ROUNDS}`);
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(i + round) % names.length]!;
+      samples[name].push(await fire(app, THROUGHPUT[name].path, tokens));
+    }
   }
 
   log('cache off: every request exchanges');
   const before = await zone.ipc.call<ZoneCounts>('counts');
-  const noCacheResult = await fire(app, '/nocache/grant', tokens);
+  const noCache = await fire(app, '/nocache/grant', tokens);
   const after = await zone.ipc.call<ZoneCounts>('counts');
-  const zoneExchangesPerSecond = (after.exchangeCount - before.exchangeCount) / noCacheResult.duration;
+  const zoneExchangesPerSecond = (after.exchangeCount - before.exchangeCount) / noCache.result.duration;
 
   log(`cold grants, zone token endpoint +${COLD_LATENCY_MS} ms, 1 connection`);
   await zone.ipc.call('setFault', { target: 'token', fault: { latencyMs: COLD_LATENCY_MS } });
@@ -152,20 +175,23 @@ async function run(zone: Child, app: Child): Promise<Results> {
   log(`${BURST} concurrent requests with one fresh token (@Grant, 5 resources, cache on)`);
   const [fresh] = await zone.ipc.call<string[]>('mint', { subs: ['bench-burst-user'], resource: BENCH_MCP_RESOURCE });
   await zone.ipc.call('clearRecords');
-  const burstResult = await fire(app, '/grant5', [fresh!], { connections: BURST, amount: BURST });
+  const burst = (await fire(app, '/grant5', [fresh!], { connections: BURST, amount: BURST })).result;
   const burstCounts = await zone.ipc.call<ZoneCounts>('counts');
 
   return {
-    bare: measure('bare route (no guard)', rounds.bare),
-    guard: measure('guard only (valid token, warm JWKS)', rounds.guard),
-    grant: measure('guard + @Grant 1 resource, warm exchange cache', rounds.grant),
-    noCache: measure('guard + @Grant 1 resource, cache off (every request exchanges)', [noCacheResult]),
+    throughput: Object.fromEntries(
+      names.map((name) => [name, measure(THROUGHPUT[name].name, samples[name], name === 'bare' ? undefined : samples.bare)]),
+    ) as Record<
+      ThroughputScenario,
+      Measurement
+    >,
+    noCache: measure('guard + @Grant 1 resource, cache off (every request exchanges)', [noCache]),
     zoneExchangesPerSecond,
     cold1: measure(`cold @Grant, 1 resource, zone +${COLD_LATENCY_MS} ms, 1 connection`, [cold1]),
     cold5: measure(`cold @Grant, 5 resources, zone +${COLD_LATENCY_MS} ms, 1 connection`, [cold5]),
     burst: {
-      requests: burstResult.requests.total,
-      failures: burstResult.non2xx + burstResult.errors + burstResult.timeouts,
+      requests: burst.requests.total,
+      failures: burst.non2xx + burst.errors + burst.timeouts,
       byResource: burstCounts.byResource,
       total: burstCounts.exchangeCount,
     },
@@ -174,26 +200,40 @@ async function run(zone: Child, app: Child): Promise<Results> {
 }
 
 function report(results: Results): string {
-  const { bare, guard, grant, noCache, cold1, cold5, burst } = results;
-  const row = (m: Measurement, vsBare: string): string =>
-    `| ${m.name} | ${fixed(m.rps, 0)} | ${fixed(m.p50)} | ${fixed(m.p99)} | ${vsBare} | ${m.failures} |`;
-  const guardRatio = guard.rps / bare.rps;
-  const grantRatio = grant.rps / bare.rps;
+  const { throughput, noCache, cold1, cold5, burst } = results;
+  const { bare, noopGuard, attachGuard, noopInterceptor, guard, grant } = throughput;
+  const row = (m: Measurement, vsBare: string, cpuVsBare: string): string =>
+    `| ${m.name} | ${fixed(m.rps, 0)} | ${fixed(m.p50)} | ${fixed(m.p99)} | ${vsBare} | ${fixed(m.cpuUsPerRequest, 0)} | ${cpuVsBare} | ${m.failures} |`;
+  const rpsRatio = (m: Measurement): number => m.rpsRatio ?? m.rps / bare.rps;
+  const cpuRatio = (m: Measurement): number => m.cpuRatio ?? bare.cpuUsPerRequest / m.cpuUsPerRequest;
+  const vs = (m: Measurement): [string, string] => [ratio(rpsRatio(m)), ratio(cpuRatio(m))];
+  const guardRatio = rpsRatio(guard);
+  const grantRatio = rpsRatio(grant);
+  const guardCpuRatio = cpuRatio(guard);
+  const grantCpuRatio = cpuRatio(grant);
   const coldRatio = cold5.p50 / cold1.p50;
-  const allFailures = [bare, guard, grant, noCache, cold1, cold5].reduce((sum, m) => sum + m.failures, 0) + burst.failures;
+  const allFailures = [...Object.values(throughput), noCache, cold1, cold5].reduce((sum, m) => sum + m.failures, 0) + burst.failures;
   const perResource = BENCH_RESOURCES.map((resource) => `${new URL(resource).host}: ${burst.byResource[resource] ?? 0}`).join(', ');
   const burstOk = burst.total === BENCH_RESOURCES.length && BENCH_RESOURCES.every((resource) => burst.byResource[resource] === 1);
   const check = (ok: boolean): string => (ok ? 'met' : '**missed**');
 
   return [
-    '| scenario | req/s | p50 (ms) | p99 (ms) | ratio | non-2xx + errors |',
-    '|---|---:|---:|---:|---:|---:|',
-    row(bare, '1.00× (baseline)'),
-    row(guard, `${ratio(guardRatio)} of bare`),
-    row(grant, `${ratio(grantRatio)} of bare`),
-    row(noCache, `${ratio(noCache.rps / bare.rps)} of bare`),
-    row(cold1, 'latency 1.00× (baseline)'),
-    row(cold5, `latency p50 ${ratio(coldRatio)} of 1 resource`),
+    '| scenario | req/s | p50 (ms) | p99 (ms) | req/s ratio | app CPU µs/req | CPU-bound ratio | non-2xx + errors |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    row(bare, '1.00×', '1.00×'),
+    row(noopGuard, ...vs(noopGuard)),
+    row(attachGuard, ...vs(attachGuard)),
+    row(noopInterceptor, ...vs(noopInterceptor)),
+    row(guard, ...vs(guard)),
+    row(grant, ...vs(grant)),
+    row(noCache, ...vs(noCache)),
+    row(cold1, 'latency 1.00×', '—'),
+    row(cold5, `latency p50 ${ratio(coldRatio)} of 1 resource`, '—'),
+    '',
+    '"req/s ratio": req/s ÷ bare req/s, and "CPU-bound ratio": bare app CPU per request ÷ this app CPU per',
+    'request (what the throughput ratio is when the app is CPU-bound on its core), both taken round by',
+    'round against the bare route of the same round, median over the rounds. req/s, p50 and CPU µs/req:',
+    'median over the rounds; p99: the worst round. The cache-off and cold rows are one run each.',
     '',
     `- Cache off: the zone answered ${fixed(results.zoneExchangesPerSecond, 0)} token exchanges/s.`,
     `- ${BURST} concurrent requests with one fresh token on a 5-resource @Grant: ${burst.total} exchanges reached the zone (${perResource}); ${burst.failures} failed requests.`,
@@ -201,11 +241,11 @@ function report(results: Results): string {
     '',
     'Targets:',
     '',
-    `- guard only ≥ 0.90× bare: ${ratio(guardRatio)} — ${check(guardRatio >= 0.9)}`,
-    `- warm grant ≥ 0.85× bare: ${ratio(grantRatio)} — ${check(grantRatio >= 0.85)}`,
+    `- guard only ≥ 0.90× bare: ${ratio(guardRatio)} req/s — ${check(guardRatio >= 0.9)}; ${ratio(guardCpuRatio)} CPU-bound — ${check(guardCpuRatio >= 0.9)}`,
+    `- warm grant ≥ 0.85× bare: ${ratio(grantRatio)} req/s — ${check(grantRatio >= 0.85)}; ${ratio(grantCpuRatio)} CPU-bound — ${check(grantCpuRatio >= 0.85)}`,
     `- zero non-2xx responses: ${allFailures} — ${check(allFailures === 0)}`,
-    `- one exchange per resource for ${BURST} concurrent requests: ${check(burstOk)}`,
-    `- 5 resources cost about as much latency as 1 (exchanged concurrently): ${ratio(coldRatio)}`,
+    `- one exchange per resource for ${BURST} concurrent requests: ${burst.total} for ${BENCH_RESOURCES.length} resources — ${check(burstOk)}`,
+    `- 5 resources cost about as much latency as 1 (exchanged concurrently): p50 ${ratio(coldRatio)}`,
   ].join('\n');
 }
 
@@ -220,8 +260,9 @@ async function main(): Promise<void> {
     app = await start('bench-app.js', 'app', { BENCH_ZONE_URL: zone.url }, CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []);
     log(`zone ${zone.url}, app ${app.url}; ${ROUNDS} round(s) of ${DURATION} s at ${CONNECTIONS} connections, ${USERS} users`);
     const results = await run(zone, app);
+    if (!results) return;
     const table = report(results);
-    const settings = `${ROUNDS} round(s) of ${DURATION} s per throughput scenario (mean req/s and p50, worst p99), ${CONNECTIONS} connections, ${USERS} distinct user tokens; Express adapter; autocannon, zone and app in three processes on 127.0.0.1.`;
+    const settings = `${ROUNDS} round(s) of ${DURATION} s per throughput scenario (median req/s and p50, worst p99), interleaved, ${CONNECTIONS} connections, ${USERS} distinct user tokens; Express adapter; autocannon, zone and app in three processes on 127.0.0.1.`;
     const document = [
       '# Benchmark results',
       '',
