@@ -128,6 +128,20 @@ describe('metadata helpers', () => {
     ]);
   });
 
+  it('refuses a plain-http token endpoint for an https zone (subject tokens would travel in clear)', () => {
+    const problems = validateMetadata(
+      { issuer: 'https://z.example', jwks_uri: 'https://z.example/jwks', token_endpoint: 'http://z.example/token' },
+      'https://z.example',
+    );
+    expect(problems).toEqual([expect.stringContaining('token_endpoint must use https')]);
+  });
+
+  it('accepts an https token endpoint on another host', () => {
+    expect(
+      validateMetadata({ issuer: 'https://z.example', jwks_uri: 'https://z.example/jwks', token_endpoint: 'https://auth.z.example/token' }, 'https://z.example'),
+    ).toEqual([]);
+  });
+
   it('rejects non-objects', () => {
     expect(validateMetadata([], 'https://z.example')).toEqual(['the metadata is not a JSON object']);
   });

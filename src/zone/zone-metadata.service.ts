@@ -45,6 +45,9 @@ export function validateMetadata(document: unknown, zoneUrl: string): string[] {
   }
   if (!absoluteUrlOn(metadata.token_endpoint, undefined)) {
     problems.push('its token_endpoint must be an absolute http(s) URL');
+  } else if (zoneUrl.startsWith('https:') && !(metadata.token_endpoint as string).startsWith('https:')) {
+    // Subject tokens are posted there: never downgrade an https zone to plain http.
+    problems.push('its token_endpoint must use https, like the zone');
   }
   return problems;
 }
