@@ -2,6 +2,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import { from, switchMap, type Observable } from 'rxjs';
 import { getHttpRequest } from '../auth/http-request.util.js';
+import type { AccessContext } from './access-context.js';
 import type { GrantMetadata } from './grant-options.interface.js';
 import { GRANT_METADATA } from './grant.constants.js';
 import { findAccessContext, storeAccessContext } from './access-context.store.js';
@@ -37,12 +38,23 @@ export class GrantInterceptor implements NestInterceptor {
 
     const request = getHttpRequest(context) as GrantableRequest | undefined;
     const subject = { token: request?.auth?.token, expiresAt: request?.auth?.expiresAt };
-    return from(this.grants.grant(subject, grant.resources, { scopes: grant.scopes })).pipe(
+    const options = { scopes: grant.scopes };
+    // Every token cached: no promise, no extra observable.
+    const cached = this.grants.grantFromCache?.(subject, grant.resources, options);
+    if (cached) {
+      store(context, request, cached);
+      return next.handle();
+    }
+    return from(this.grants.grant(subject, grant.resources, options)).pipe(
       switchMap((accessContext) => {
-        storeAccessContext(context, accessContext);
-        if (request) request.accessContext = accessContext;
+        store(context, request, accessContext);
         return next.handle();
       }),
     );
   }
+}
+
+function store(context: ExecutionContext, request: GrantableRequest | undefined, accessContext: AccessContext): void {
+  storeAccessContext(context, accessContext);
+  if (request) request.accessContext = accessContext;
 }

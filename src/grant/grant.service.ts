@@ -61,6 +61,29 @@ export class GrantService {
   }
 
   /**
+   * The `AccessContext` of `grant()` when it can be built synchronously: the zone metadata is
+   * cached and fresh, and every resource's token is in a synchronous exchange cache. Otherwise
+   * `undefined`: call `grant()`. Also `undefined` when `grant()` is overridden (a subclass,
+   * such as the testing kit's, decides everything through `grant()`).
+   */
+  grantFromCache(subject: GrantSubject, resources: readonly string[], options: GrantOptions = {}): AccessContext | undefined {
+    if (!subject.token || this.grant !== GrantService.prototype.grant) {
+      return undefined;
+    }
+    const metadata = this.zone.peekMetadata();
+    if (metadata === undefined) {
+      return undefined;
+    }
+    return this.exchanges.exchangeAllFromCache({
+      metadata,
+      subjectToken: subject.token,
+      subjectExpiresAt: subject.expiresAt,
+      resources,
+      scopes: options.scopes,
+    });
+  }
+
+  /**
    * Wraps a tool handler registered directly with the official MCP SDK (not a Nest handler,
    * so no interceptor reaches it): the wrapper exchanges for `resources` using the caller's
    * token from `ctx.http.authInfo` (filled by `KeycardAuthGuard`) and passes the

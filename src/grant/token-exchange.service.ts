@@ -5,6 +5,7 @@ import { AccessContext } from './access-context.js';
 import type { AccessErrorEntry } from './access-context.types.js';
 import type { ExchangeCache, ExchangeCacheEntry } from './exchange-cache.js';
 import { exchangeCacheKey, normalizeScope } from './exchange-cache-key.js';
+import { MemoryExchangeCache } from './memory-exchange-cache.js';
 import type { TokenExchangeClient } from './token-exchange.client.js';
 import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
@@ -61,6 +62,8 @@ export class TokenExchangeService {
   private readonly logger = new Logger(TokenExchangeService.name);
   private readonly client: TokenExchangeClient;
   private readonly cache: ExchangeCache;
+  /** The cache when it answers synchronously (the in-memory default): enables `exchangeAllFromCache`. */
+  private readonly syncCache: MemoryExchangeCache | undefined;
   private readonly now: () => number;
   private readonly refreshSkewMs: number;
   private readonly inFlight = new Map<string, Promise<TokenResponse>>();
@@ -72,6 +75,7 @@ export class TokenExchangeService {
     }
     this.client = options.client;
     this.cache = options.cache;
+    this.syncCache = options.cache instanceof MemoryExchangeCache ? options.cache : undefined;
     this.now = options.now ?? Date.now;
     this.refreshSkewMs = skew * 1000;
   }
@@ -119,6 +123,40 @@ export class TokenExchangeService {
       } else {
         context.setResourceError(resource, this.toErrorEntry(resource, result.reason));
       }
+    });
+    return context;
+  }
+
+  /**
+   * The synchronous fast path of `exchangeAll` for a grant whose every token is in the cache:
+   * the same `AccessContext` `exchangeAll` would build, without promises. `undefined` — call
+   * `exchangeAll` — when any resource is not cached or is being exchanged, when there is no
+   * subject token, or when the cache is not a synchronous one (`MemoryExchangeCache`): a
+   * custom cache is read once, on the async path.
+   */
+  exchangeAllFromCache(params: ExchangeAllParams): AccessContext | undefined {
+    const cache = this.syncCache;
+    if (cache === undefined || !params.subjectToken) {
+      return undefined;
+    }
+    const resources = params.resources.length === 1 ? params.resources : [...new Set(params.resources)];
+    const entries: ExchangeCacheEntry[] = [];
+    try {
+      for (const resource of resources) {
+        const key = exchangeCacheKey(params.subjectToken, resource, scopeFor(params.scopes, resource));
+        const entry = this.inFlight.has(key) ? undefined : cache.get(key);
+        if (entry === undefined) {
+          return undefined;
+        }
+        entries.push(entry);
+      }
+    } catch (error) {
+      this.logger.warn(`Exchange cache lookup failed; taking the async path: ${reasonOf(error)}`);
+      return undefined;
+    }
+    const context = new AccessContext();
+    entries.forEach((entry, index) => {
+      context.setToken(resources[index] as string, withRemainingLifetime(entry, this.now()));
     });
     return context;
   }

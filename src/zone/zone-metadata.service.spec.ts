@@ -47,6 +47,21 @@ describe('ZoneMetadataService', () => {
     expect(hits).toEqual(['/.well-known/oauth-authorization-server']);
   });
 
+  it('peeks at the cached document only while it is fresh, without fetching', async () => {
+    handler = (req, res) => json(res, 200, goodMetadata(origin));
+    const zone = service({ metadataTtlSeconds: 0.05 });
+    expect(zone.peekMetadata()).toBeUndefined();
+    expect(hits).toEqual([]);
+    const metadata = await zone.getMetadata();
+    expect(zone.peekMetadata()).toBe(metadata);
+    zone.invalidate();
+    expect(zone.peekMetadata()).toBeUndefined();
+    await zone.getMetadata();
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(zone.peekMetadata()).toBeUndefined();
+    expect(hits).toHaveLength(2);
+  });
+
   it('falls back to OpenID Connect discovery on 404', async () => {
     handler = (req, res) =>
       req.url === '/.well-known/openid-configuration' ? json(res, 200, goodMetadata(origin)) : json(res, 404, {});

@@ -75,6 +75,16 @@ export class ZoneMetadataService {
     return this.inFlight;
   }
 
+  /**
+   * The cached document while it is fresh, without fetching or waiting; `undefined` when
+   * `getMetadata()` would fetch (never fetched, expired, invalidated). Lets a caller skip
+   * the async path when everything it needs is already known.
+   */
+  peekMetadata(): ZoneMetadata | undefined {
+    const cached = this.cached;
+    return cached !== undefined && cached.expiresAt > Date.now() ? cached.metadata : undefined;
+  }
+
   /** Forgets the cached document; the next call fetches it again. */
   invalidate(): void {
     this.cached = undefined;
