@@ -16,7 +16,14 @@ import { KeycardTokenVerifier } from './keycard-token.verifier.js';
 import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
 import { missingScopes } from './token-claims.js';
 import { AuthorizationServerUnavailableError, TokenRejectedError } from './token-verification.errors.js';
+import { RouteSettingsCache } from './route-settings-cache.js';
 import { decodeVerifiedPayload, VerifiedTokenCache } from './verified-token-cache.js';
+
+/** The decorators' say on a route: `@Public()`, and the scopes it requires (module's and `@RequireScopes()`). */
+interface RouteSettings {
+  readonly isPublic: boolean;
+  readonly requiredScopes: readonly string[];
+}
 
 /** Requests already verified (the HTTP request of an MCP message, seen again by a tool's guard). */
 const verifiedRequests = new WeakMap<object, { readonly verifier: KeycardTokenVerifier; readonly user: KeycardUser }>();
@@ -53,6 +60,7 @@ function isKeycardUser(value: unknown): value is KeycardUser {
 @Injectable()
 export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements CanActivate {
   protected readonly logger = new Logger(KeycardAuthGuard.name);
+  private readonly routes = new RouteSettingsCache<RouteSettings>();
 
   constructor(
     protected readonly verifier: KeycardTokenVerifier,
@@ -102,13 +110,27 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
 
   /** `@Public()` on the handler or its class. */
   protected isPublic(context: ExecutionContext): boolean {
-    return this.reflector.getAllAndOverride<boolean | undefined>(KEYCARD_PUBLIC_KEY, [context.getHandler(), context.getClass()]) === true;
+    return this.routeSettings(context).isPublic;
   }
 
   /** The module's `requiredScopes` and every `@RequireScopes()` on the handler and its class. */
   protected getRequiredScopes(context: ExecutionContext): string[] {
-    const fromDecorators = this.reflector.getAllAndMerge<string[]>(KEYCARD_REQUIRED_SCOPES_KEY, [context.getHandler(), context.getClass()]);
-    return [...new Set([...this.verifier.config.requiredScopes, ...(fromDecorators ?? [])])];
+    return [...this.routeSettings(context).requiredScopes];
+  }
+
+  /** What the decorators of this handler and class say, read once per (handler, class). */
+  private routeSettings(context: ExecutionContext): RouteSettings {
+    const handler = context.getHandler();
+    const target = context.getClass();
+    return this.routes.get(handler, target) ?? this.routes.set(handler, target, this.readRouteSettings(handler, target));
+  }
+
+  private readRouteSettings(handler: object, target: object): RouteSettings {
+    const targets = [handler, target] as Parameters<Reflector['getAllAndMerge']>[1];
+    const isPublic = this.reflector.getAllAndOverride<boolean | undefined>(KEYCARD_PUBLIC_KEY, targets) === true;
+    const fromDecorators = this.reflector.getAllAndMerge<string[]>(KEYCARD_REQUIRED_SCOPES_KEY, targets);
+    const requiredScopes = Object.freeze([...new Set([...this.verifier.config.requiredScopes, ...(fromDecorators ?? [])])]);
+    return { isPublic, requiredScopes };
   }
 
   /**

@@ -13,6 +13,14 @@ export const ASYMMETRIC_ALGORITHMS: readonly KeycardJwtAlgorithm[] = Object.free
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
 ]);
 
+interface ResourceMatcher {
+  readonly resource: KeycardResourceConfig;
+  readonly path: string;
+  readonly url: string;
+}
+
+const SLASH = 0x2f;
+
 const EC_CURVES: Readonly<Record<string, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
 
 /** Whether a key can verify signatures of this algorithm (RSA for RS/PS, the right EC curve for ES). */
@@ -47,10 +55,19 @@ export function decodeJwtHeader(token: string): Record<string, unknown> {
  */
 @Injectable()
 export class KeycardTokenVerifier {
+  /** Each configured resource with its URL path and URL, trailing slash removed (worked out once). */
+  private readonly resourceMatchers: readonly ResourceMatcher[];
+
   constructor(
     @InjectKeycardConfig() readonly config: KeycardConfig,
     private readonly keys: JwksKeyStore,
-  ) {}
+  ) {
+    this.resourceMatchers = config.resources.map((resource) => ({
+      resource,
+      path: withoutTrailingSlash(new URL(resource.resourceUrl).pathname),
+      url: withoutTrailingSlash(resource.resourceUrl),
+    }));
+  }
 
   /**
    * The public key (PEM) to verify this token's signature with. Rejects tokens whose `alg`
@@ -93,9 +110,8 @@ export class KeycardTokenVerifier {
   resourceForRequest(request: KeycardHttpRequest): KeycardResourceConfig {
     const path = withoutTrailingSlash(getRequestPath(request));
     let best: { resource: KeycardResourceConfig; length: number } | undefined;
-    for (const resource of this.config.resources) {
-      const resourcePath = withoutTrailingSlash(new URL(resource.resourceUrl).pathname);
-      const matches = path === resourcePath || path.startsWith(`${resourcePath}/`);
+    for (const { resource, path: resourcePath } of this.resourceMatchers) {
+      const matches = path === resourcePath || (path.startsWith(resourcePath) && path.charCodeAt(resourcePath.length) === SLASH);
       if (matches && (!best || resourcePath.length > best.length)) best = { resource, length: resourcePath.length };
     }
     return best?.resource ?? this.config.resources[0]!;
@@ -103,6 +119,7 @@ export class KeycardTokenVerifier {
 
   /** The configured resource with this URL (trailing slash ignored). */
   resourceByUrl(url: string): KeycardResourceConfig | undefined {
-    return this.config.resources.find((resource) => withoutTrailingSlash(resource.resourceUrl) === withoutTrailingSlash(url));
+    const wanted = withoutTrailingSlash(url);
+    return this.resourceMatchers.find((matcher) => matcher.url === wanted)?.resource;
   }
 }

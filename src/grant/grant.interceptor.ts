@@ -2,6 +2,7 @@ import { Injectable, type CallHandler, type ExecutionContext, type NestIntercept
 import { Reflector } from '@nestjs/core';
 import { from, switchMap, type Observable } from 'rxjs';
 import { getHttpRequest } from '../auth/http-request.util.js';
+import { RouteSettingsCache } from '../auth/route-settings-cache.js';
 import type { AccessContext } from './access-context.js';
 import type { GrantMetadata } from './grant-options.interface.js';
 import { GRANT_METADATA } from './grant.constants.js';
@@ -28,11 +29,13 @@ export class GrantInterceptor implements NestInterceptor {
     private readonly grants: GrantService,
   ) {}
 
+  /** `@Grant` of each (handler, class), read once; `null` for none. */
+  private readonly routes = new RouteSettingsCache<GrantMetadata | null>();
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    const grant = this.reflector.getAllAndOverride<GrantMetadata | undefined>(GRANT_METADATA, [
-      context.getHandler(),
-      context.getClass(),
-    ]);
+    const handler = context.getHandler();
+    const target = context.getClass();
+    const grant = this.routes.get(handler, target) ?? this.routes.set(handler, target, this.readGrant(handler, target));
     // No @Grant, or already done for this call (@Grant on class and method, or also global).
     if (!grant || findAccessContext(context)) return next.handle();
 
@@ -51,6 +54,11 @@ export class GrantInterceptor implements NestInterceptor {
         return next.handle();
       }),
     );
+  }
+
+  private readGrant(handler: object, target: object): GrantMetadata | null {
+    const targets = [handler, target] as Parameters<Reflector['getAllAndOverride']>[1];
+    return this.reflector.getAllAndOverride<GrantMetadata | undefined>(GRANT_METADATA, targets) ?? null;
   }
 }
 
