@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 
 /** Default number of verified tokens remembered. */
@@ -52,7 +52,7 @@ export class VerifiedTokenCache {
 
   /** The cache key of a token: SHA-256, base64url. */
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   /** The key (SPKI PEM) the token's signature verified with, while the token has not expired. */

@@ -21,6 +21,16 @@ describe('exchangeCacheKey', () => {
     expect(exchangeCacheKey('ab', 'c', '')).not.toBe(exchangeCacheKey('a', 'bc', ''));
     expect(exchangeCacheKey('a', 'b', 'c')).not.toBe(exchangeCacheKey('a', 'b c', ''));
     expect(exchangeCacheKey('a\u0000b', 'c', '')).not.toBe(exchangeCacheKey('a', 'b\u0000c', ''));
+    expect(exchangeCacheKey('1:a', 'b', '')).not.toBe(exchangeCacheKey('1', 'a1:b', ''));
+    expect(exchangeCacheKey('ab', '3:cde', '')).not.toBe(exchangeCacheKey('ab3:cde', '', ''));
+  });
+
+  it('keeps tokens with different lone surrogates apart (UTF-8 alone would not)', () => {
+    expect(exchangeCacheKey('a\uD800', 'c', '')).not.toBe(exchangeCacheKey('a\uDFFF', 'c', ''));
+    expect(exchangeCacheKey('a\uD800', 'c', '')).not.toBe(exchangeCacheKey('a\uFFFD', 'c', ''));
+    expect(exchangeCacheKey('t', 'https://api/\uD800', '')).not.toBe(exchangeCacheKey('t', 'https://api/\uDBFF', ''));
+    expect(exchangeCacheKey('t', 'r', '\uD800')).not.toBe(exchangeCacheKey('t', 'r', '\uDC00'));
+    expect(exchangeCacheKey('a\uD800', 'c', '')).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('ignores scope order, duplicates and extra spaces', () => {
