@@ -75,6 +75,17 @@ export class JwksKeyStore {
   }
 
   /**
+   * The key with this `kid` from the cached key set while it is within its maximum age,
+   * without fetching; `undefined` whenever `getKey` would fetch (no set yet, set too old,
+   * `kid` not in it) — then call `getKey`.
+   */
+  peekKey(kid: string | undefined): ZoneSigningKey | undefined {
+    const known = this.keySet;
+    if (!known || Date.now() - known.fetchedAt > JWKS_MAX_AGE_MS) return undefined;
+    return findKey(known.keys, kid);
+  }
+
+  /**
    * Fetches the key set (one fetch at a time). `optional`: a refetch for an unknown kid,
    * skipped when the rate limit is reached and a set is already known.
    */

@@ -1,7 +1,7 @@
 import { HttpException, Injectable, Logger, Optional, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { HttpAdapterHost, Reflector } from '@nestjs/core';
 import { AuthGuard, type AuthGuardAuthenticateOptions } from '@nestjs/passport';
-import { KEYCARD_JWT_STRATEGY, KEYCARD_PUBLIC_KEY, KEYCARD_REQUIRED_SCOPES_KEY, MCP_NEST_RESOURCE_METADATA_URL } from './auth.constants.js';
+import { KEYCARD_JWT_STRATEGY, KEYCARD_PUBLIC_KEY, KEYCARD_REQUIRED_SCOPES_KEY } from './auth.constants.js';
 import { parseAuthorizationHeader } from './bearer-token.js';
 import { getHeader, getHttpRequest, getHttpResponse, type KeycardHttpRequest } from './http-request.util.js';
 import {
@@ -13,10 +13,11 @@ import {
 } from './keycard-auth.exceptions.js';
 import { beginTokenVerification, endTokenVerification } from './keycard-jwt.strategy.js';
 import { KeycardTokenVerifier } from './keycard-token.verifier.js';
-import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
+import type { KeycardUser } from './keycard-user.interface.js';
 import { missingScopes } from './token-claims.js';
 import { AuthorizationServerUnavailableError, TokenRejectedError } from './token-verification.errors.js';
 import { RouteSettingsCache } from './route-settings-cache.js';
+import { attachVerifiedUser, findVerifiedUser } from './verified-request.js';
 import { decodeVerifiedPayload, VerifiedTokenCache } from './verified-token-cache.js';
 
 /** The decorators' say on a route: `@Public()`, and the scopes it requires (module's and `@RequireScopes()`). */
@@ -24,9 +25,6 @@ interface RouteSettings {
   readonly isPublic: boolean;
   readonly requiredScopes: readonly string[];
 }
-
-/** Requests already verified (the HTTP request of an MCP message, seen again by a tool's guard). */
-const verifiedRequests = new WeakMap<object, { readonly verifier: KeycardTokenVerifier; readonly user: KeycardUser }>();
 
 /** jsonwebtoken's messages, mapped to fixed descriptions (its own texts are never passed on). */
 const JWT_ERROR_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -83,8 +81,9 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
       return true; // CORS preflight: browsers never send credentials with it.
     }
 
-    const known = verifiedRequests.get(request);
-    const user = known?.verifier === this.verifier ? known.user : await this.authenticate(context, request, challenge);
+    const user =
+      findVerifiedUser(request, this.verifier) ??
+      (this.fromVerifiedTokensNow(context, request) ?? (await this.authenticate(context, request, challenge)));
 
     const missing = missingScopes(user.scopes, challenge.requiredScopes);
     if (missing.length > 0) {
@@ -173,7 +172,7 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
 
     const remembered = await this.fromVerifiedTokens(credentials.token, request, context);
     if (remembered) {
-      this.attachUser(request, remembered);
+      attachVerifiedUser(request, remembered, this.verifier);
       return remembered;
     }
 
@@ -198,7 +197,7 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
     if (verifiedWith !== undefined && user.token === credentials.token) {
       this.verifiedTokens?.set(credentials.token, verifiedWith, user.expiresAt);
     }
-    this.attachUser(request, user);
+    attachVerifiedUser(request, user, this.verifier);
     return user;
   }
 
@@ -209,41 +208,67 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
    * or any check fails; the full path then gives the precise answer (401/503).
    */
   private async fromVerifiedTokens(token: string, request: KeycardHttpRequest, context: ExecutionContext): Promise<KeycardUser | undefined> {
-    const cache = this.verifiedTokens;
-    const keyPem = cache?.get(token);
-    if (!cache || keyPem === undefined) return undefined;
+    const keyPem = this.verifiedTokens?.get(token);
+    if (keyPem === undefined) return undefined;
+    let currentKey: string;
     try {
-      if ((await this.verifier.getVerificationKey(token)) !== keyPem) {
-        cache.delete(token);
-        return undefined;
-      }
+      currentKey = await this.verifier.getVerificationKey(token);
+    } catch (error) {
+      return this.forgetVerifiedToken(token, error);
+    }
+    return this.checkVerifiedToken(token, keyPem, currentKey, request, context);
+  }
+
+  /**
+   * `fromVerifiedTokens` without waiting, for the common case: a remembered bearer token whose
+   * key set is cached and fresh. `undefined` whenever anything would need the async path
+   * (other header, not remembered, key set to fetch) or a check fails; `authenticate` then
+   * decides as it always did. Attaches the user on success.
+   */
+  private fromVerifiedTokensNow(context: ExecutionContext, request: KeycardHttpRequest): KeycardUser | undefined {
+    if (!this.verifiedTokens) return undefined;
+    const credentials = parseAuthorizationHeader(getHeader(request, 'authorization'));
+    if (credentials.kind !== 'bearer') return undefined;
+    const keyPem = this.verifiedTokens.get(credentials.token);
+    if (keyPem === undefined) return undefined;
+    let currentKey: string | undefined;
+    try {
+      currentKey = this.verifier.peekVerificationKey(credentials.token);
+    } catch (error) {
+      return this.forgetVerifiedToken(credentials.token, error);
+    }
+    if (currentKey === undefined) return undefined;
+    const user = this.checkVerifiedToken(credentials.token, keyPem, currentKey, request, context);
+    if (user) attachVerifiedUser(request, user, this.verifier);
+    return user;
+  }
+
+  /** The user of a remembered token, when the key it verified with (`keyPem`) is still `currentKey` and every other check passes. */
+  private checkVerifiedToken(
+    token: string,
+    keyPem: string,
+    currentKey: string,
+    request: KeycardHttpRequest,
+    context: ExecutionContext,
+  ): KeycardUser | undefined {
+    if (currentKey !== keyPem) {
+      this.verifiedTokens?.delete(token);
+      return undefined;
+    }
+    try {
       const user = this.handleRequest<unknown>(null, this.verifier.createUser(decodeVerifiedPayload(token), token, request), undefined, context);
       if (isKeycardUser(user)) return user;
     } catch (error) {
-      this.logger.debug(`A remembered token is verified again: ${errorName(error)}`);
+      return this.forgetVerifiedToken(token, error);
     }
-    cache.delete(token);
+    this.verifiedTokens?.delete(token);
     return undefined;
   }
 
-  /** Writes `req.user`, `req.auth` (MCP SDK `AuthInfo`) and MCP-Nest's metadata-URL slot, on `req.raw` too. */
-  private attachUser(request: KeycardHttpRequest, user: KeycardUser): void {
-    const resource = this.verifier.resourceByUrl(user.resource) ?? this.verifier.resourceForRequest(request);
-    const auth: KeycardAuthInfo = {
-      token: user.token,
-      clientId: user.clientId ?? '',
-      scopes: [...user.scopes],
-      expiresAt: user.expiresAt,
-      resource: new URL(resource.resourceUrl),
-      resourceMetadataUrl: resource.metadataUrl,
-      extra: { sub: user.sub, claims: user.claims },
-    };
-    const targets: object[] = [request];
-    if (typeof request.raw === 'object' && request.raw !== null && request.raw !== request) targets.push(request.raw);
-    for (const target of targets) {
-      Object.assign(target, { user, auth, [MCP_NEST_RESOURCE_METADATA_URL]: resource.metadataUrl });
-      verifiedRequests.set(target, { verifier: this.verifier, user });
-    }
+  private forgetVerifiedToken(token: string, error: unknown): undefined {
+    this.logger.debug(`A remembered token is verified again: ${errorName(error)}`);
+    this.verifiedTokens?.delete(token);
+    return undefined;
   }
 
   private getChallengeContext(context: ExecutionContext, request: KeycardHttpRequest | undefined): KeycardChallengeContext {

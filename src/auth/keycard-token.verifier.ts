@@ -33,6 +33,11 @@ export function keyFitsAlgorithm(key: ZoneSigningKey, alg: string): boolean {
   return false;
 }
 
+function pemFitting(key: ZoneSigningKey, alg: string): string {
+  if (!keyFitsAlgorithm(key, alg)) throw new TokenRejectedError("the token's algorithm does not match the type of its signing key");
+  return key.pem;
+}
+
 /** Decodes the protected header of a compact JWS; rejects anything that is not a JSON object. */
 export function decodeJwtHeader(token: string): Record<string, unknown> {
   const encoded = token.split('.', 1)[0] ?? '';
@@ -76,6 +81,23 @@ export class KeycardTokenVerifier {
    * refreshed key set first.
    */
   async getVerificationKey(token: string): Promise<string> {
+    const { alg, kid } = this.checkHeader(token);
+    return pemFitting(await this.keys.getKey(kid), alg);
+  }
+
+  /**
+   * `getVerificationKey` without waiting, when the key store can answer from a fresh key set;
+   * `undefined` when it would have to fetch (then call `getVerificationKey`). Throws
+   * `TokenRejectedError` as `getVerificationKey` rejects.
+   */
+  peekVerificationKey(token: string): string | undefined {
+    const { alg, kid } = this.checkHeader(token);
+    const key = this.keys.peekKey(kid);
+    return key === undefined ? undefined : pemFitting(key, alg);
+  }
+
+  /** The `alg` and `kid` of a token whose header passes the checks that do not need a key. */
+  private checkHeader(token: string): { alg: string; kid: string | undefined } {
     const header = decodeJwtHeader(token);
     const { alg, kid } = header;
     if (typeof alg !== 'string' || !(this.config.algorithms as readonly string[]).includes(alg)) {
@@ -83,9 +105,7 @@ export class KeycardTokenVerifier {
     }
     if (header.crit !== undefined) throw new TokenRejectedError('the token has critical header parameters that are not supported');
     if (kid !== undefined && typeof kid !== 'string') throw new TokenRejectedError('the token has an invalid key id (kid)');
-    const key = await this.keys.getKey(kid);
-    if (!keyFitsAlgorithm(key, alg)) throw new TokenRejectedError("the token's algorithm does not match the type of its signing key");
-    return key.pem;
+    return { alg, kid };
   }
 
   /** Checks the claims of a token whose signature is valid and builds the user. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { JWKS_MAX_AGE_MS } from '../../src/auth/jwks-key-store.js';
 import { KeycardJwtStrategy } from '../../src/auth/keycard-jwt.strategy.js';
+import { KeycardTokenVerifier } from '../../src/auth/keycard-token.verifier.js';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
 import { LocalZone } from '../../src/testing/local-zone/index.js';
 import { AuthFixtureModule, RESOURCE } from './fixtures/auth-fixture.module.js';
@@ -45,6 +46,26 @@ describe.each(ADAPTERS)('verified-token cache of KeycardAuthGuard (%s)', (adapte
     expect((await post(token)).status).toBe(201);
     expect(signatureChecks).toHaveBeenCalledTimes(1);
     expect(cache().size).toBe(1);
+  });
+
+  it('admits a remembered token from a fresh key set without the async key lookup, and with it once the set is too old', async () => {
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
+    const keyLookups = vi.spyOn(KeycardTokenVerifier.prototype, 'getVerificationKey');
+    try {
+      const token = await zone.mintAccessToken({ resource: RESOURCE });
+      expect((await post(token)).status).toBe(201);
+      const lookups = keyLookups.mock.calls.length;
+      expect((await post(token)).status).toBe(201);
+      expect((await post(token)).status).toBe(201);
+      expect(keyLookups).toHaveBeenCalledTimes(lookups);
+
+      vi.setSystemTime(Date.now() + JWKS_MAX_AGE_MS + 1000);
+      expect((await post(token)).status).toBe(201);
+      expect(keyLookups).toHaveBeenCalledTimes(lookups + 1);
+      expect(signatureChecks).toHaveBeenCalledTimes(1);
+    } finally {
+      keyLookups.mockRestore();
+    }
   });
 
   it('still enforces the route scopes for a remembered token', async () => {

@@ -41,3 +41,27 @@ describe('KeycardTokenVerifier: request → configured resource', () => {
     expect(verifier.resourceByUrl('http://localhost:8000/mcp/other')).toBeUndefined();
   });
 });
+
+describe('KeycardTokenVerifier.peekVerificationKey', () => {
+  const header = (value: object) => `${Buffer.from(JSON.stringify(value)).toString('base64url')}.e30.sig`;
+  const config = { resources, algorithms: ['RS256'] } as unknown as KeycardConfig;
+
+  it('answers only from a fresh key set, and applies the same header checks as getVerificationKey', async () => {
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const key = { kid: 'k1', alg: undefined, pem: 'PEM', key: publicKey };
+    let fresh = true;
+    const keys = { peekKey: (kid: string | undefined) => (fresh && kid === 'k1' ? key : undefined), getKey: async () => key };
+    const target = new KeycardTokenVerifier(config, keys as unknown as JwksKeyStore);
+
+    expect(target.peekVerificationKey(header({ alg: 'RS256', kid: 'k1' }))).toBe('PEM');
+    expect(target.peekVerificationKey(header({ alg: 'RS256', kid: 'k2' }))).toBeUndefined();
+    fresh = false;
+    expect(target.peekVerificationKey(header({ alg: 'RS256', kid: 'k1' }))).toBeUndefined();
+    fresh = true;
+    for (const bad of [{ alg: 'HS256', kid: 'k1' }, { alg: 'none', kid: 'k1' }, { alg: 'ES256', kid: 'k1' }, { alg: 'RS256', kid: 'k1', crit: ['x'] }, { alg: 'RS256', kid: 7 }]) {
+      expect(() => target.peekVerificationKey(header(bad))).toThrow();
+      await expect(target.getVerificationKey(header(bad))).rejects.toThrow();
+    }
+  });
+});
