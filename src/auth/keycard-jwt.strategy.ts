@@ -10,7 +10,7 @@ import { TokenRejectedError } from './token-verification.errors.js';
 interface PendingVerification {
   readonly verifier: KeycardTokenVerifier;
   readonly token: string;
-  /** The key (SPKI PEM) handed to jsonwebtoken for the signature check. */
+  /** SPKI PEM of the key handed to jsonwebtoken (as a `KeyObject`) for the signature check. */
   key?: string;
   /** Set once jsonwebtoken accepted the signature (`validate` is only called then): `key`. */
   verifiedWith?: string;
@@ -46,7 +46,7 @@ function pendingFor(request: object): PendingVerification {
 
 /**
  * passport-jwt strategy `keycard-jwt`: jsonwebtoken checks the signature with the key
- * `KeycardTokenVerifier.getVerificationKey()` picks from the zone's JWKS (jwks-rsa), for
+ * `KeycardTokenVerifier.getSigningKey()` picks from the zone's JWKS (jwks-rsa), for
  * asymmetric algorithms only; the verifier then checks issuer, times, audience and
  * subject and builds the `KeycardUser`. `exp` and `nbf` are checked by the verifier (with
  * the configured clock tolerance), not by jsonwebtoken.
@@ -64,10 +64,12 @@ export class KeycardJwtStrategy extends PassportStrategy(Strategy, KEYCARD_JWT_S
           done(error);
           return;
         }
-        entry.verifier.getVerificationKey(entry.token).then(
+        entry.verifier.getSigningKey(entry.token).then(
           (key) => {
-            entry.key = key;
-            done(null, key);
+            entry.key = key.pem;
+            // The parsed KeyObject (made once per fetched key set): jsonwebtoken would otherwise
+            // parse the PEM again on every verification. passport-jwt only passes it through.
+            done(null, key.key as unknown as string);
           },
           (error: unknown) => done(error),
         );

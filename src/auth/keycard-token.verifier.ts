@@ -33,9 +33,9 @@ export function keyFitsAlgorithm(key: ZoneSigningKey, alg: string): boolean {
   return false;
 }
 
-function pemFitting(key: ZoneSigningKey, alg: string): string {
+function fitting(key: ZoneSigningKey, alg: string): ZoneSigningKey {
   if (!keyFitsAlgorithm(key, alg)) throw new TokenRejectedError("the token's algorithm does not match the type of its signing key");
-  return key.pem;
+  return key;
 }
 
 /** Decodes the protected header of a compact JWS; rejects anything that is not a JSON object. */
@@ -81,8 +81,13 @@ export class KeycardTokenVerifier {
    * refreshed key set first.
    */
   async getVerificationKey(token: string): Promise<string> {
+    return (await this.getSigningKey(token)).pem;
+  }
+
+  /** `getVerificationKey` with the whole key: its PEM and its parsed `KeyObject` (what jsonwebtoken verifies with). */
+  async getSigningKey(token: string): Promise<ZoneSigningKey> {
     const { alg, kid } = this.checkHeader(token);
-    return pemFitting(await this.keys.getKey(kid), alg);
+    return fitting(await this.keys.getKey(kid), alg);
   }
 
   /**
@@ -93,7 +98,7 @@ export class KeycardTokenVerifier {
   peekVerificationKey(token: string): string | undefined {
     const { alg, kid } = this.checkHeader(token);
     const key = this.keys.peekKey(kid);
-    return key === undefined ? undefined : pemFitting(key, alg);
+    return key === undefined ? undefined : fitting(key, alg).pem;
   }
 
   /** The `alg` and `kid` of a token whose header passes the checks that do not need a key. */
