@@ -24,7 +24,7 @@ const SLASH = 0x2f;
 const EC_CURVES: Readonly<Record<string, string>> = { ES256: 'prime256v1', ES384: 'secp384r1', ES512: 'secp521r1' };
 
 /** Whether a key can verify signatures of this algorithm (RSA for RS/PS, the right EC curve for ES). */
-export function keyFitsAlgorithm(key: ZoneSigningKey, alg: string): boolean {
+function keyFitsAlgorithm(key: ZoneSigningKey, alg: string): boolean {
   if (key.alg !== undefined && key.alg !== alg) return false;
   const type = key.key.asymmetricKeyType;
   if (alg.startsWith('RS')) return type === 'rsa';
@@ -39,7 +39,7 @@ function fitting(key: ZoneSigningKey, alg: string): ZoneSigningKey {
 }
 
 /** Decodes the protected header of a compact JWS; rejects anything that is not a JSON object. */
-export function decodeJwtHeader(token: string): Record<string, unknown> {
+function decodeJwtHeader(token: string): Record<string, unknown> {
   const encoded = token.split('.', 1)[0] ?? '';
   let header: unknown;
   try {

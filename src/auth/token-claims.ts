@@ -41,7 +41,7 @@ export function missingScopes(granted: readonly string[], required: readonly str
 }
 
 /** `iss` must be the zone (a trailing slash on either side is ignored). */
-export function checkIssuer(claims: Record<string, unknown>, config: ClaimCheckConfig): void {
+function checkIssuer(claims: Record<string, unknown>, config: ClaimCheckConfig): void {
   if (typeof claims.iss !== 'string' || !sameUrl(claims.iss, config.issuer)) {
     throw new TokenRejectedError('the token was not issued by the configured authorization server');
   }
@@ -88,7 +88,7 @@ export function matchAudience(claims: Record<string, unknown>, config: ClaimChec
 }
 
 /** `sub` must be a non-empty string. */
-export function checkSubject(claims: Record<string, unknown>): void {
+function checkSubject(claims: Record<string, unknown>): void {
   if (typeof claims.sub !== 'string' || claims.sub === '') throw new TokenRejectedError('the token has no subject (sub)');
 }
 

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 
 /** Default number of verified tokens remembered. */
-export const DEFAULT_VERIFIED_TOKEN_CACHE_MAX_ENTRIES = 10_000;
+const DEFAULT_VERIFIED_TOKEN_CACHE_MAX_ENTRIES = 10_000;
 
 /** Options of `VerifiedTokenCache`. */
 export interface VerifiedTokenCacheOptions {

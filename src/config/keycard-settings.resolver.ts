@@ -8,7 +8,7 @@ const SUPPORTED_ALGORITHMS: readonly KeycardJwtAlgorithm[] = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
 ];
 
-export const DEFAULT_MCP_SERVER_NAME = 'MCP Server';
+const DEFAULT_MCP_SERVER_NAME = 'MCP Server';
 
 /** Everything in `KeycardConfig` that needs no I/O. */
 export type KeycardSettings = Omit<KeycardConfig, 'credential' | 'credentialSource' | 'jwksUrl'>;

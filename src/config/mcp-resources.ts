@@ -2,7 +2,7 @@ import type { KeycardResourceConfig } from './keycard-options.interface.js';
 import { parseHttpUrl, withoutTrailingSlash } from './zone-url.js';
 
 /** Path of RFC 9728 metadata documents, from the server's root. */
-export const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
+const PROTECTED_RESOURCE_METADATA_PATH = '/.well-known/oauth-protected-resource';
 
 /** The default MCP endpoint path. */
 export const DEFAULT_MCP_PATH = 'mcp';
@@ -13,7 +13,7 @@ export function normalizeMcpBaseUrl(value: string): string {
 }
 
 /** `/mcp/` → `mcp`; `` or `/` → `` (the base URL itself is the endpoint). */
-export function normalizeMcpPath(path: string): string {
+function normalizeMcpPath(path: string): string {
   return path.trim().replace(/^\/+/, '').replace(/\/+$/, '');
 }
 

@@ -1,7 +1,7 @@
 import type { EnvReader } from '../credentials/application-credential.js';
 
 /** The default base URL a zone id is combined with. */
-export const DEFAULT_KEYCARD_BASE_URL = 'https://keycard.cloud';
+const DEFAULT_KEYCARD_BASE_URL = 'https://keycard.cloud';
 
 const ZONE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
@@ -45,7 +45,7 @@ export function parseHttpUrl(value: string, setting: string): URL | string {
 }
 
 /** `{scheme}://{zoneId}.{host}[:port]`; the base URL's path is dropped. */
-export function zoneUrlFromId(zoneId: string, baseUrl: URL): string {
+function zoneUrlFromId(zoneId: string, baseUrl: URL): string {
   const port = baseUrl.port ? `:${baseUrl.port}` : '';
   return `${baseUrl.protocol}//${zoneId}.${baseUrl.hostname}${port}`;
 }

@@ -5,7 +5,7 @@ import type { WebIdentityKeyPair, WebIdentityPublicJwk } from './web-identity-ke
 const generateKeyPairAsync = promisify(generateKeyPair);
 
 /** Size of the RSA keys WebIdentity generates, in bits. */
-export const WEB_IDENTITY_RSA_BITS = 2048;
+const WEB_IDENTITY_RSA_BITS = 2048;
 
 /** Generates a new RSA-2048 key pair for `kid`. */
 export async function generateWebIdentityKeyPair(kid: string): Promise<WebIdentityKeyPair> {

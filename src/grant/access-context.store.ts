@@ -9,7 +9,7 @@ import type { AccessContext } from './access-context.js';
 const contexts = new WeakMap<object, AccessContext>();
 
 /** The object that identifies one handler call. */
-export function callKey(context: ExecutionContext): object | undefined {
+function callKey(context: ExecutionContext): object | undefined {
   const key: unknown = context.getType() === 'http' ? context.switchToHttp().getRequest() : context.switchToRpc().getContext();
   return typeof key === 'object' && key !== null ? key : undefined;
 }

@@ -2,7 +2,7 @@ import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import { ExchangeCache, type ExchangeCacheEntry } from './exchange-cache.js';
 
 /** Default number of exchanged tokens kept in memory. */
-export const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 1000;
+const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 1000;
 
 /** Options of `MemoryExchangeCache`. */
 export interface MemoryExchangeCacheOptions {

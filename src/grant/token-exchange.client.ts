@@ -12,7 +12,7 @@ export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token
 /** RFC 8693 token type of the inbound bearer token. */
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 /** Default cap on the size of a token endpoint answer: 1 MiB. */
-export const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
+const DEFAULT_MAX_RESPONSE_BYTES = 1024 * 1024;
 
 /** Options of `TokenExchangeClient`. */
 export interface TokenExchangeClientOptions {

@@ -11,7 +11,7 @@ import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
 
 /** Default margin before expiry at which a cached token is no longer served: 30 s. */
-export const DEFAULT_REFRESH_SKEW_SECONDS = 30;
+const DEFAULT_REFRESH_SKEW_SECONDS = 30;
 
 /** The global error of a context whose request carried no bearer token. */
 export const NO_AUTHENTICATION_TOKEN_MESSAGE = 'no authentication token available';

@@ -2,10 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 
 /** Request headers browsers may send to MCP endpoints and discovery documents. */
-export const KEYCARD_CORS_ALLOW_HEADERS =
+const KEYCARD_CORS_ALLOW_HEADERS =
   'authorization, content-type, mcp-protocol-version, mcp-session-id, mcp-method, mcp-name, last-event-id';
 /** Response headers a browser client must be able to read (the OAuth challenge, the session). */
-export const KEYCARD_CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
+const KEYCARD_CORS_EXPOSE_HEADERS = 'WWW-Authenticate, Mcp-Session-Id, Mcp-Protocol-Version';
 
 /**
  * CORS for the discovery documents and the MCP endpoints, so browser-based MCP clients can

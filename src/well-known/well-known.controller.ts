@@ -9,12 +9,12 @@ import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
 import { buildProtectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
 
-export const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
-export const AUTHORIZATION_SERVER_PATH = '.well-known/oauth-authorization-server';
-export const JWKS_PATH = '.well-known/jwks.json';
+const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
+const AUTHORIZATION_SERVER_PATH = '.well-known/oauth-authorization-server';
+const JWKS_PATH = '.well-known/jwks.json';
 
 /** Deepest MCP endpoint path (in segments) whose documents are served below a well-known prefix. */
-export const MAX_RESOURCE_PATH_SEGMENTS = 8;
+const MAX_RESOURCE_PATH_SEGMENTS = 8;
 
 /**
  * `prefix/:s1`, `prefix/:s1/:s2`, ...: route paths that Express (path-to-regexp) and Fastify

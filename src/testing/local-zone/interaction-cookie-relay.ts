@@ -14,7 +14,7 @@ interface Jar {
 }
 
 /** The uid in `/interaction/<uid>` or `/auth/<uid>`, if the path is one of those. */
-export function interactionUid(path: string): string | undefined {
+function interactionUid(path: string): string | undefined {
   return UID_PATH.exec(path)?.[1];
 }
 

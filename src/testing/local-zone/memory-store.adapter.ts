@@ -98,7 +98,7 @@ export class MemoryStore {
 }
 
 /** oidc-provider adapter (one instance per model name) backed by a `MemoryStore`. */
-export class MemoryStoreAdapter {
+class MemoryStoreAdapter {
   constructor(
     private readonly model: string,
     private readonly store: MemoryStore,
