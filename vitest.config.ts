@@ -18,6 +18,7 @@ export default defineConfig({
   resolve: {
     // The example apps import the library by its package name; tests run them on the sources.
     alias: [
+      { find: /^nestjs-keycard\/local-zone$/, replacement: fileURLToPath(new URL('./src/local-zone/index.ts', import.meta.url)) },
       { find: /^nestjs-keycard\/testing$/, replacement: fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)) },
       { find: /^nestjs-keycard$/, replacement: fileURLToPath(new URL('./src/index.ts', import.meta.url)) },
     ],

@@ -34,7 +34,7 @@ import { from, switchMap, type Observable } from 'rxjs';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AccessContext, AccessCtx, ClientSecret, Grant, KeycardAuthGuard, KeycardModule } from '../src/index.js';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/testing/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/local-zone/index.js';
 import { serveIpc, type IpcReady } from './bench-ipc.js';
 import { BENCH_MCP_BASE_URL, BENCH_MCP_RESOURCE, BENCH_RESOURCES } from './bench.constants.js';
 

@@ -4,7 +4,7 @@
  * zone's work (token exchange = verify + sign) neither slows the app nor the load
  * generator's event loop.
  */
-import { LocalZone, type LocalZoneFault, type LocalZoneFaultTarget } from '../src/testing/index.js';
+import { LocalZone, type LocalZoneFault, type LocalZoneFaultTarget } from '../src/local-zone/index.js';
 import { serveIpc, type IpcReady } from './bench-ipc.js';
 
 /** What `counts` answers. */

@@ -15,7 +15,7 @@ import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { lastValueFrom, of } from 'rxjs';
 import { ClientSecret, Grant, GrantInterceptor, KeycardAuthGuard, KeycardModule } from '../src/index.js';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from '../src/testing/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from '../src/local-zone/index.js';
 import { BENCH_MCP_BASE_URL, BENCH_MCP_RESOURCE, BENCH_RESOURCES } from './bench.constants.js';
 
 const ITERATIONS = Number(process.env.MICRO_ITERATIONS ?? 20_000);

@@ -12,7 +12,7 @@
  */
 import type { INestApplication } from '@nestjs/common';
 import { ClientSecret, KEYCARD_CONFIG, type KeycardConfig } from 'nestjs-keycard';
-import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/testing';
+import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/local-zone';
 import type { ExampleAppOptions } from '../shared/app-options.js';
 import { startDownstreamApi, type DownstreamApi, type DownstreamRequestRecord } from './downstream-api.js';
 import { assertPortsFree, portFromEnv, type DemoPort } from './ports.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { AuthFixtureModule, RESOURCE } from './fixtures/auth-fixture.module.js';
 import { ADAPTERS, startApp, type RunningApp } from './fixtures/start-app.js';
 

@@ -1,6 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { PRM_URL, RESOURCE } from './fixtures/auth-fixture.module.js';
 import { createMcpFixture } from './fixtures/mcp-fixture.module.js';
 import { ADAPTERS, startApp, type RunningApp } from './fixtures/start-app.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientSecret } from '../../src/credentials/client-secret.credential.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { AuthFixtureModule, RESOURCE } from './fixtures/auth-fixture.module.js';
 import { CapturingLogger } from './fixtures/capturing-logger.js';
 import { bearer, rejections } from './fixtures/rejections.js';

@@ -3,7 +3,7 @@ import { JWKS_MAX_AGE_MS } from '../../src/auth/jwks-key-store.js';
 import { KeycardJwtStrategy } from '../../src/auth/keycard-jwt.strategy.js';
 import { KeycardTokenVerifier } from '../../src/auth/keycard-token.verifier.js';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { AuthFixtureModule, RESOURCE } from './fixtures/auth-fixture.module.js';
 import { bearer } from './fixtures/rejections.js';
 import { ADAPTERS, startApp, type RunningApp } from './fixtures/start-app.js';

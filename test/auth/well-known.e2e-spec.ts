@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoverOAuthProtectedResourceMetadata } from '@modelcontextprotocol/client';
 import { KeycardAuthGuard } from '../../src/auth/keycard-auth.guard.js';
 import type { KeycardUser } from '../../src/auth/keycard-user.interface.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { AuthFixtureModule, MCP_BASE_URL, RESOURCE } from './fixtures/auth-fixture.module.js';
 import { FakeWebIdentity } from './fixtures/fake-web-identity.js';
 import { ADAPTERS, startApp, type RunningApp } from './fixtures/start-app.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { ClientSecret, EKSWorkloadIdentity, WebIdentity } from 'nestjs-keycard';
-import { LocalZone, type ExchangeRequestRecord } from 'nestjs-keycard/testing';
+import { LocalZone, type ExchangeRequestRecord } from 'nestjs-keycard/local-zone';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGrantApp, type GrantApp } from './fixtures/grant-fixture.module.js';
 import { claimsOf } from './fixtures/grant-report.js';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClientSecret } from 'nestjs-keycard';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from 'nestjs-keycard/testing';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from 'nestjs-keycard/local-zone';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGrantApp, type GrantApp, type GrantFixtureOptions } from './fixtures/grant-fixture.module.js';
 import { claimsOf, type GrantReport } from './fixtures/grant-report.js';

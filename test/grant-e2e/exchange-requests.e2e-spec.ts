@@ -1,5 +1,5 @@
 import { ClientSecret } from 'nestjs-keycard';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, type ExchangeRequestRecord } from 'nestjs-keycard/testing';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, type ExchangeRequestRecord } from 'nestjs-keycard/local-zone';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGrantApp, type GrantApp } from './fixtures/grant-fixture.module.js';
 import { sha256 } from './fixtures/grant-report.js';

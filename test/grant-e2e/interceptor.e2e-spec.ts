@@ -1,5 +1,5 @@
 import { ClientSecret } from 'nestjs-keycard';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from 'nestjs-keycard/testing';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from 'nestjs-keycard/local-zone';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGrantApp, type AdapterKind, type GrantApp } from './fixtures/grant-fixture.module.js';
 import { claimsOf, sha256 } from './fixtures/grant-report.js';

@@ -1,5 +1,5 @@
 import { ClientSecret } from 'nestjs-keycard';
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, type LocalZoneFault } from 'nestjs-keycard/testing';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, type LocalZoneFault } from 'nestjs-keycard/local-zone';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGrantApp, type GrantApp } from './fixtures/grant-fixture.module.js';
 import { API, MCP_RESOURCE } from './fixtures/resources.js';

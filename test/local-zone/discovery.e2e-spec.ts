@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { getJson, TOKEN_EXCHANGE } from './local-zone-test.helpers.js';
 
 describe('LocalZone discovery', () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, LocalZoneError } from '../../src/testing/local-zone/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, LocalZoneError } from '../../src/local-zone/index.js';
 import { ACCESS_TOKEN_TYPE, basic, getJson, postForm, TOKEN_EXCHANGE } from './local-zone-test.helpers.js';
 
 const MCP = 'http://127.0.0.1:8000/mcp';

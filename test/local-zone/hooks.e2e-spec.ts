@@ -9,7 +9,7 @@ import {
   DEMO_PUBLIC_CLIENT_ID,
   LocalZone,
   LocalZoneError,
-} from '../../src/testing/local-zone/index.js';
+} from '../../src/local-zone/index.js';
 import {
   ACCESS_TOKEN_TYPE,
   basic,

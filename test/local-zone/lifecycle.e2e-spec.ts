@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, LocalZoneError } from '../../src/testing/local-zone/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone, LocalZoneError } from '../../src/local-zone/index.js';
 import {
   describeLocalZone,
   parseLocalZoneCliArgs,
   runLocalZoneCli,
-} from '../../src/testing/local-zone/local-zone.cli.js';
+} from '../../src/local-zone/local-zone.cli.js';
 import { basic, getJson, postForm } from './local-zone-test.helpers.js';
 
 describe('LocalZone lifecycle', () => {

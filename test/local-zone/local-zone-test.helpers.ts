@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyResult } from 'jose';
 
-import type { LocalZone } from '../../src/testing/local-zone/index.js';
+import type { LocalZone } from '../../src/local-zone/index.js';
 
 export const TOKEN_EXCHANGE = 'urn:ietf:params:oauth:grant-type:token-exchange';
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';

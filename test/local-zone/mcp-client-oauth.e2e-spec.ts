@@ -7,7 +7,7 @@ import {
 } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { startCallbackServer, verifyWithZone, type TestServer } from './local-zone-test.helpers.js';
 
 const MCP_RESOURCE = 'http://127.0.0.1:8000/mcp';

@@ -1,7 +1,7 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
-import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from '../../src/testing/local-zone/index.js';
+import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from '../../src/local-zone/index.js';
 import {
   ACCESS_TOKEN_TYPE,
   basic,

@@ -12,7 +12,7 @@ import type { ExampleAppOptions, HttpPlatform } from '../../apps/shared/app-opti
 import { startDownstreamApi, type DownstreamApi } from '../../apps/demo/downstream-api.js';
 import { callToolWithStepUp, connectWithDevLogin, DevLoginOAuthProvider, type ConnectedClient } from '../../apps/demo/dev-login.js';
 import { ClientSecret } from 'nestjs-keycard';
-import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/testing';
+import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/local-zone';
 import { jwtClaims, listenOnLoopback, recordingFetch, sha256, toolJson, type HttpExchange, type RunningApp } from './mcp-e2e.helpers.js';
 
 /** The scope `admin_report` needs (both apps use it). */

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHelloWorldApp } from '../../apps/hello-world/src/hello-world.app.js';
 import type { HttpPlatform } from '../../apps/shared/app-options.js';
 import { connectWithDevLogin, DevLoginOAuthProvider, type ConnectedClient } from '../../apps/demo/dev-login.js';
-import { LocalZone } from 'nestjs-keycard/testing';
+import { LocalZone } from 'nestjs-keycard/local-zone';
 import { listenOnLoopback, toolJson, type RunningApp } from './mcp-e2e.helpers.js';
 
 const combinations: ReadonlyArray<{ platform: HttpPlatform; mode: VersionNegotiationMode }> = [

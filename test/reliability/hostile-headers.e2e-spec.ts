@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JWKS_REQUESTS_PER_MINUTE } from '../../src/auth/jwks-key-store.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { ecTokenWithZoneKid, foreignKeyWithZoneKid, hmacWithZonePublicKey, unsignedToken } from '../auth/fixtures/tokens.js';
 import { ADAPTERS, startApp, type RunningApp } from '../auth/fixtures/start-app.js';
 import { hostileAuthorization, rawHeaderBytes, type HostileContext } from './fixtures/hostile-authorization.js';

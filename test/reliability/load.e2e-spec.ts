@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
 import { ClientSecret } from '../../src/credentials/client-secret.credential.js';
 import { ExchangeCache } from '../../src/grant/exchange-cache.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { ADAPTERS, startApp, type RunningApp } from '../auth/fixtures/start-app.js';
 import { leakedSecrets, LogTap, verboseLogger } from './fixtures/log-tap.js';
 import { RESOURCE, ReliabilityAppModule, type GrantAnswer } from './fixtures/reliability-app.js';

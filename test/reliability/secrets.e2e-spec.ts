@@ -8,7 +8,7 @@ import type { ApplicationCredential } from '../../src/credentials/application-cr
 import { ClientSecret } from '../../src/credentials/client-secret.credential.js';
 import { EKSWorkloadIdentity } from '../../src/credentials/eks-workload-identity.credential.js';
 import { WebIdentity } from '../../src/credentials/web-identity.credential.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { startApp, type RunningApp } from '../auth/fixtures/start-app.js';
 import { leakedSecrets, LogTap, verboseLogger } from './fixtures/log-tap.js';
 import { CALENDAR_API, NOTES_API, RESOURCE, ReliabilityAppModule, type GrantAnswer } from './fixtures/reliability-app.js';

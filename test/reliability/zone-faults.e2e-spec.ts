@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClientSecret } from '../../src/credentials/client-secret.credential.js';
 import { MAX_ZONE_RESPONSE_BYTES } from '../../src/zone/fetch-json.js';
-import { LocalZone } from '../../src/testing/local-zone/index.js';
+import { LocalZone } from '../../src/local-zone/index.js';
 import { ADAPTERS, startApp, type AdapterKind, type RunningApp } from '../auth/fixtures/start-app.js';
 import { leakedSecrets, LogTap, verboseLogger } from './fixtures/log-tap.js';
 import { CALENDAR_API, NOTES_API, RESOURCE, ReliabilityAppModule, type GrantAnswer } from './fixtures/reliability-app.js';

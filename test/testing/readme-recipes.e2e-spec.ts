@@ -25,7 +25,7 @@ import { GrantService } from '../../src/grant/grant.service.js';
 import { ClientSecret } from '../../src/credentials/index.js';
 import { KeycardModule } from '../../src/keycard.module.js';
 import { KEYCARD_MODULE_OPTIONS } from '../../src/keycard.module-definition.js';
-import { LocalZone } from '../../src/testing/local-zone/local-zone.js';
+import { LocalZone } from '../../src/local-zone/local-zone.js';
 import { fakeKeycardGuard } from '../../src/testing/fake-keycard.guard.js';
 import { mockAccessContext } from '../../src/testing/mock-access-context.js';
 import { mockGrants } from '../../src/testing/mock-grant.service.js';

@@ -1,3 +1,6 @@
+// Public API of nestjs-keycard/local-zone: LocalZone, a real OAuth 2.1 authorization server on
+// loopback for tests and demos. Needs the optional peer dependency oidc-provider.
+
 export { LocalZone } from './local-zone.js';
 export { LocalZoneError } from './local-zone.error.js';
 export {
