@@ -88,8 +88,9 @@ export interface KeycardModuleOptions {
    */
   zoneTimeoutMs?: number;
   /**
-   * Maximum number of exchanged tokens kept in the in-memory cache; `0` turns caching off.
-   * @default 1000
+   * Maximum number of exchanged tokens kept in the in-memory cache (one per user and
+   * resource); `0` turns caching off. Each entry takes about 2 KiB (bench/RESULTS.md).
+   * @default 10000
    */
   exchangeCacheMaxEntries?: number;
   /**
