@@ -3,7 +3,7 @@ import { MCP_NEST_RESOURCE_METADATA_URL } from './auth.constants.js';
 import type { KeycardTokenVerifier } from './keycard-token.verifier.js';
 import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
 
-/** Request slot: which verifier (which module's guard) verified the request, and the user it admitted. */
+/** Request slot: the `req.auth` the guard wrote, which knows the verifier and user behind it. */
 const VERIFIED = Symbol('nestjs-keycard:verified');
 
 /** What the guard writes on a request: the properties DESIGN §3 names, plus the verified mark. */
@@ -11,13 +11,54 @@ interface VerifiedRequest {
   user?: unknown;
   auth?: unknown;
   [MCP_NEST_RESOURCE_METADATA_URL]?: string;
-  [VERIFIED]?: { readonly verifier: KeycardTokenVerifier; readonly user: KeycardUser };
+  [VERIFIED]?: VerifiedAuthInfo;
+}
+
+/**
+ * `req.auth`: the MCP SDK `AuthInfo` of a verified request. `resource` (a `URL`, which a
+ * handler could change, so never shared between requests) is made when first read.
+ */
+class VerifiedAuthInfo implements KeycardAuthInfo {
+  readonly token: string;
+  readonly clientId: string;
+  readonly scopes: string[];
+  readonly expiresAt: number;
+  readonly resourceMetadataUrl: string;
+  readonly extra: NonNullable<KeycardAuthInfo['extra']>;
+  readonly #resourceUrl: string;
+  #resource: URL | undefined;
+  readonly #verifier: KeycardTokenVerifier;
+  readonly #user: KeycardUser;
+
+  constructor(user: KeycardUser, extra: NonNullable<KeycardAuthInfo['extra']>, resource: KeycardResourceConfig, verifier: KeycardTokenVerifier) {
+    this.token = user.token;
+    this.clientId = user.clientId ?? '';
+    this.scopes = [...user.scopes];
+    this.expiresAt = user.expiresAt;
+    this.resourceMetadataUrl = resource.metadataUrl;
+    this.extra = extra;
+    this.#resourceUrl = resource.resourceUrl;
+    this.#verifier = verifier;
+    this.#user = user;
+  }
+
+  get resource(): URL {
+    return (this.#resource ??= new URL(this.#resourceUrl));
+  }
+
+  set resource(value: URL) {
+    this.#resource = value;
+  }
+
+  /** The user `verifier` admitted, when it is the one that wrote this. */
+  userVerifiedBy(verifier: KeycardTokenVerifier): KeycardUser | undefined {
+    return this.#verifier === verifier ? this.#user : undefined;
+  }
 }
 
 /** The user this verifier (this module's guard) already verified on this request, if any (the HTTP request of an MCP message, seen again by a tool's guard). */
 export function findVerifiedUser(request: object, verifier: KeycardTokenVerifier): KeycardUser | undefined {
-  const known = (request as VerifiedRequest)[VERIFIED];
-  return known !== undefined && known.verifier === verifier ? known.user : undefined;
+  return (request as VerifiedRequest)[VERIFIED]?.userVerifiedBy(verifier);
 }
 
 /**
@@ -33,34 +74,14 @@ export function attachVerifiedUser(
   resource: KeycardResourceConfig,
   verifier: KeycardTokenVerifier,
 ): void {
-  const auth = authInfoOf(user, extra, resource);
-  const mark = { verifier, user };
-  write(request as VerifiedRequest, user, auth, resource.metadataUrl, mark);
-  if (raw !== undefined && raw !== request) write(raw as VerifiedRequest, user, auth, resource.metadataUrl, mark);
+  const auth = new VerifiedAuthInfo(user, extra, resource, verifier);
+  write(request as VerifiedRequest, user, auth);
+  if (raw !== undefined && raw !== request) write(raw as VerifiedRequest, user, auth);
 }
 
-function write(target: VerifiedRequest, user: KeycardUser, auth: KeycardAuthInfo, metadataUrl: string, mark: NonNullable<VerifiedRequest[typeof VERIFIED]>): void {
+function write(target: VerifiedRequest, user: KeycardUser, auth: VerifiedAuthInfo): void {
   target.user = user;
   target.auth = auth;
-  target[MCP_NEST_RESOURCE_METADATA_URL] = metadataUrl;
-  target[VERIFIED] = mark;
-}
-
-/** `req.auth`; `resource` (a `URL`, which a handler could change) is made when first read, for this request only. */
-function authInfoOf(user: KeycardUser, extra: NonNullable<KeycardAuthInfo['extra']>, resource: KeycardResourceConfig): KeycardAuthInfo {
-  let url: URL | undefined;
-  return {
-    token: user.token,
-    clientId: user.clientId ?? '',
-    scopes: [...user.scopes],
-    expiresAt: user.expiresAt,
-    get resource(): URL {
-      return (url ??= new URL(resource.resourceUrl));
-    },
-    set resource(value: URL) {
-      url = value;
-    },
-    resourceMetadataUrl: resource.metadataUrl,
-    extra,
-  };
+  target[MCP_NEST_RESOURCE_METADATA_URL] = auth.resourceMetadataUrl;
+  target[VERIFIED] = auth;
 }

@@ -1,4 +1,7 @@
+import { Controller, Post, Req, UseGuards } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KeycardAuthGuard } from '../../src/auth/keycard-auth.guard.js';
+import type { KeycardAuthInfo, KeycardUser } from '../../src/auth/keycard-user.interface.js';
 import { JWKS_MAX_AGE_MS } from '../../src/auth/jwks-key-store.js';
 import { KeycardJwtStrategy } from '../../src/auth/keycard-jwt.strategy.js';
 import { KeycardTokenVerifier } from '../../src/auth/keycard-token.verifier.js';
@@ -126,5 +129,51 @@ describe.each(ADAPTERS)('verified-token cache of KeycardAuthGuard (%s)', (adapte
     vi.setSystemTime(Date.now() + 120_000);
     expect((await post(old)).status).toBe(401);
     expect(zone.requestCounts.jwks).toBeGreaterThan(jwksFetches);
+  });
+});
+
+/** A second MCP endpoint, `/other`, next to `/mcp`. */
+@Controller('other')
+@UseGuards(KeycardAuthGuard)
+class OtherEndpointController {
+  @Post()
+  post(@Req() req: { user: KeycardUser; auth: KeycardAuthInfo }): { resource: string; authResource: string } {
+    return { resource: req.user.resource, authResource: req.auth.resource!.href };
+  }
+}
+
+describe.each(ADAPTERS)('verified-token cache and per-endpoint audiences (%s)', (adapter) => {
+  let zone: LocalZone;
+  let running: RunningApp;
+
+  beforeEach(async () => {
+    zone = await LocalZone.start();
+    running = await startApp(
+      adapter,
+      AuthFixtureModule.forRoot({ zoneUrl: zone.zoneUrl, mcpPath: ['mcp', 'other'], controllers: [OtherEndpointController] }),
+    );
+  });
+
+  afterEach(async () => {
+    await running?.app.close();
+    await zone?.stop();
+  });
+
+  async function post(token: string, path: string): Promise<{ status: number; challenge: string | null; body: string }> {
+    const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { authorization: bearer(token) } });
+    return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.text() };
+  }
+
+  it('answers a token remembered at /mcp at /other exactly as a full verification at /other does (one audience rule for both paths)', async () => {
+    const fullOnly = await zone.mintAccessToken({ sub: 'full', resource: RESOURCE });
+    const remembered = await zone.mintAccessToken({ sub: 'remembered', resource: RESOURCE });
+    const full = await post(fullOnly, '/other');
+    expect((await post(remembered, '/mcp')).status).toBe(201);
+    expect(running.app.get(VerifiedTokenCache, { strict: false }).get(remembered)).toBeDefined();
+    const ruleChecks = vi.spyOn(KeycardTokenVerifier.prototype, 'createUser');
+    const hit = await post(remembered, '/other');
+    expect(ruleChecks).toHaveBeenCalledTimes(1); // the claim checks (audience rule) ran for /other
+    ruleChecks.mockRestore();
+    expect({ status: hit.status, challenge: hit.challenge, body: hit.body }).toEqual({ status: full.status, challenge: full.challenge, body: full.body });
   });
 });
