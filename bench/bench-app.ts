@@ -12,7 +12,7 @@
  * - `GET /grant`, `/grant5`     guard + @Grant(1 or 5 resources), exchange cache on (default)
  * - `GET /nocache/grant`, `/nocache/grant5` (Express only)   the same with `exchangeCacheMaxEntries: 0`
  * - `POST /mcp-open`            MCP-Nest (stateless) without a guard: `tools/call echo`
- * - `POST /mcp`                 the same behind KeycardAuthGuard: `tools/call echo` and `echo_grant` (@Grant)
+ * - `POST /mcp`                 the same behind KeycardAuthGuard: `tools/call echo`, `echo_noop_interceptor`, `echo_grant` (@Grant)
  *
  * The two `/grant` families come from two `KeycardModule.forRoot()` instances (the cache
  * size is a module option); Fastify refuses their overlapping discovery routes, so its app
@@ -150,11 +150,17 @@ class NoCacheController {
 
 const TEXT = { content: [{ type: 'text' as const, text: 'ok' }] };
 
-/** MCP-Nest tools: `echo` (nothing) and `echo_grant` (@Grant, one resource). */
+/** MCP-Nest tools: `echo` (nothing), `echo_noop_interceptor` (reference) and `echo_grant` (@Grant, one resource). */
 @McpController()
 class BenchTools {
   @Tool({ name: 'echo', description: 'Answers ok.' })
   echo(@Payload() _args: unknown) {
+    return TEXT;
+  }
+
+  @Tool({ name: 'echo_noop_interceptor', description: 'Answers ok behind a no-op interceptor (what Nest\'s interceptor step costs a tool).' })
+  @UseInterceptors(PassInterceptor)
+  echoNoopInterceptor(@Payload() _args: unknown) {
     return TEXT;
   }
 

@@ -174,6 +174,7 @@ const S = {
   grant: { name: '**KeycardAuthGuard + @Grant, warm**', path: '/grant', guarded: true },
   mcpOpen: { name: 'MCP tools/call, no guard', path: '/mcp-open', tool: 'echo', guarded: false },
   mcpGuard: { name: 'MCP tools/call + KeycardAuthGuard', path: '/mcp', tool: 'echo', guarded: true },
+  mcpNoopInterceptor: { name: 'MCP tools/call + KeycardAuthGuard, tool with a no-op interceptor', path: '/mcp', tool: 'echo_noop_interceptor', guarded: true },
   mcpGrant: { name: 'MCP tools/call + KeycardAuthGuard + @Grant, warm', path: '/mcp', tool: 'echo_grant', guarded: true },
   uncachedGrant: { name: '@Grant with no exchange cache (the seed)', path: '/nocache/grant', guarded: true, expressOnly: true },
   churn: { name: `KeycardAuthGuard, ${CHURN_USERS} distinct tokens (churn)`, path: '/guard', guarded: true },
@@ -183,7 +184,7 @@ const S = {
 } as const satisfies Record<string, Scenario>;
 type ScenarioName = keyof typeof S;
 
-const THROUGHPUT: readonly ScenarioName[] = ['bare', 'noopGuard', 'noopInterceptor', 'guard', 'passport', 'jose', 'eojb', 'fastJwt', 'grant', 'mcpOpen', 'mcpGuard', 'mcpGrant'];
+const THROUGHPUT: readonly ScenarioName[] = ['bare', 'noopGuard', 'noopInterceptor', 'guard', 'passport', 'jose', 'eojb', 'fastJwt', 'grant', 'mcpOpen', 'mcpGuard', 'mcpNoopInterceptor', 'mcpGrant'];
 
 interface Tokens {
   readonly users: readonly string[];
@@ -355,6 +356,14 @@ function report(all: readonly AdapterResults[]): string {
     const t = results.throughput;
     const over = (name: ScenarioName, base: ScenarioName): number => t[name]!.cpuUsBest - t[base]!.cpuUsBest;
     lines.push(`### ${results.adapter === 'express' ? 'Express' : 'Fastify'}`, '', ...adapterTable(results), '');
+    lines.push(
+      'Where the µs go (best rounds, differences):',
+      '',
+      `- Nest's guard step (no-op guard − bare): ${us(over('noopGuard', 'bare'))}; KeycardAuthGuard's own work on a hit (guard − no-op guard): ${us(over('guard', 'noopGuard'))}`,
+      `- Nest's interceptor step (no-op interceptor − no-op guard): ${us(over('noopInterceptor', 'noopGuard'))}; @Grant − guard: ${us(over('grant', 'guard'))}, so GrantInterceptor's own work and \`@AccessCtx()\`: ${us(over('grant', 'guard') - over('noopInterceptor', 'noopGuard'))}`,
+      `- MCP tools/call: guard ${us(over('mcpGuard', 'mcpOpen'))}; a tool's no-op interceptor ${us(over('mcpNoopInterceptor', 'mcpGuard'))}; @Grant on the tool ${us(over('mcpGrant', 'mcpGuard'))}`,
+      '',
+    );
     const guardLimit = results.adapter === 'express' ? 20 : 15;
     const guardOver = over('guard', 'bare');
     const grantOver = over('grant', 'guard');
