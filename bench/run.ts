@@ -8,7 +8,8 @@
  * round, default 2), BENCH_ROUNDS (default 4), BENCH_CONNECTIONS (default 10), BENCH_USERS
  * (distinct tokens, default 100), BENCH_CHURN_USERS (default 20000), BENCH_ADAPTERS (default
  * "express,fastify"), BENCH_CPU_PROF=1 (write a V8 CPU profile of each app to bench/profiles/),
- * BENCH_ONLY=<scenario> (profiling: warm up, load only that scenario for BENCH_DURATION, no report).
+ * BENCH_ONLY=<scenario> (profiling: warm up, load only that scenario for BENCH_DURATION, no report),
+ * BENCH_SCENARIOS=<scenario,...> (A/B: only these throughput scenarios, figures in the log, no report).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,8 @@ const COLD_LATENCY_MS = 50;
 const BURST = 200;
 const CPU_PROFILE = process.env.BENCH_CPU_PROF === '1';
 const ONLY = process.env.BENCH_ONLY;
+/** A/B runs of a few scenarios: `BENCH_SCENARIOS=bare,noopGuard,guard` (no churn, memory or report). */
+const SCENARIOS = process.env.BENCH_SCENARIOS?.split(',').map((name) => name.trim());
 
 type Adapter = 'express' | 'fastify';
 
@@ -231,7 +234,7 @@ async function runAdapter(adapter: Adapter, zone: Child, tokens: Tokens, profile
   const app = await start('bench-app.js', `${adapter} app`, { BENCH_ZONE_URL: zone.url, BENCH_ADAPTER: adapter }, execArgv);
   try {
     const applies = (name: ScenarioName): boolean => adapter === 'express' || !(S[name] as Scenario).expressOnly;
-    const names = THROUGHPUT.filter(applies);
+    const names = THROUGHPUT.filter((name) => applies(name) && (SCENARIOS === undefined || SCENARIOS.includes(name)));
     log(`${adapter}: checking that every route refuses no token and a wrong audience`);
     await checkRoutes(app, [...names, 'uncachedGuard' as const, ...(adapter === 'express' ? (['uncachedGrant'] as const) : [])].map((name) => S[name]), tokens.users[0]!, tokens.wrongAudience);
 
@@ -260,6 +263,13 @@ async function runAdapter(adapter: Adapter, zone: Child, tokens: Tokens, profile
       throughput[name] = measure(S[name].name, samples[name], baseline);
     }
 
+    if (SCENARIOS !== undefined) {
+      for (const name of names) {
+        const m = throughput[name]!;
+        log(`${name}: best ${fixed(m.cpuUsBest, 1)} µs/req, median ${fixed(m.cpuUsPerRequest, 1)}, over bare (best) ${fixed(m.cpuUsBest - throughput.bare!.cpuUsBest, 1)}`);
+      }
+      return undefined;
+    }
     log(`${adapter}: churn, ${CHURN_USERS} distinct tokens (cache holds fewer)`);
     const heap0 = await app.ipc.call<Heap>('heap');
     await fire(app, S.churn, tokens.churn, { amount: tokens.churn.length, quiet: true });
@@ -426,7 +436,7 @@ async function main(): Promise<void> {
     const tokens: Tokens = {
       users: await mint(zone, 'bench-user', USERS),
       wrongAudience: (await mint(zone, 'bench-user', 1, 'http://localhost:8000/other'))[0]!,
-      churn: ONLY === undefined || ONLY === 'churn' || ONLY === 'uncachedGuard' ? await mint(zone, 'bench-churn-user', CHURN_USERS) : [],
+      churn: SCENARIOS === undefined && (ONLY === undefined || ONLY === 'churn' || ONLY === 'uncachedGuard') ? await mint(zone, 'bench-churn-user', CHURN_USERS) : [],
     };
     const all: AdapterResults[] = [];
     for (const adapter of ADAPTERS) {
