@@ -12,6 +12,7 @@
  * - `GET /grant`, `/grant5`     guard + @Grant(1 or 5 resources), exchange cache on (default)
  * - `GET /nocache/grant`, `/nocache/grant5` (Express only)   the same with `exchangeCacheMaxEntries: 0`
  * - `POST /mcp-open`            MCP-Nest (stateless) without a guard: `tools/call echo`
+ * - `POST /mcp-cors`            the same, also a configured MCP endpoint: KeycardModule's CORS middleware runs, no guard
  * - `POST /mcp`                 the same behind KeycardAuthGuard: `tools/call echo`, `echo_noop_interceptor`, `echo_grant` (@Grant)
  *
  * The two `/grant` families come from two `KeycardModule.forRoot()` instances (the cache
@@ -185,6 +186,7 @@ function keycard(zoneUrl: string, exchangeCacheMaxEntries?: number): DynamicModu
   return KeycardModule.forRoot({
     zoneUrl,
     mcpBaseUrl: BENCH_MCP_BASE_URL,
+    mcpPath: ['mcp', 'mcp-cors'],
     mcpServerName: 'Benchmark',
     applicationCredential: new ClientSecret(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
     exchangeCacheMaxEntries,
@@ -194,6 +196,8 @@ function keycard(zoneUrl: string, exchangeCacheMaxEntries?: number): DynamicModu
 function createRootModule(zoneUrl: string, transport: StreamableHttpTransport): DynamicModule {
   @Controller('mcp-open')
   class OpenMcpEndpoint extends McpHttpControllerFor(transport) {}
+  @Controller('mcp-cors')
+  class CorsOnlyMcpEndpoint extends McpHttpControllerFor(transport) {}
   @Controller('mcp')
   @UseGuards(KeycardAuthGuard)
   class GuardedMcpEndpoint extends McpHttpControllerFor(transport) {}
@@ -211,6 +215,7 @@ function createRootModule(zoneUrl: string, transport: StreamableHttpTransport): 
       BareController,
       ReferenceController,
       OpenMcpEndpoint,
+      CorsOnlyMcpEndpoint,
       guardedRoute('passport', PassportRecipeGuard),
       guardedRoute('jose', JoseGuard),
       guardedRoute('fast-jwt', FastJwtGuard),

@@ -89,7 +89,7 @@ export interface KeycardModuleOptions {
   zoneTimeoutMs?: number;
   /**
    * Maximum number of exchanged tokens kept in the in-memory cache (one per user and
-   * resource); `0` turns caching off. Each entry takes about 2 KiB (bench/RESULTS.md).
+   * resource); `0` turns caching off. Each entry takes about 2.6 KiB (bench/RESULTS.md).
    * @default 10000
    */
   exchangeCacheMaxEntries?: number;
