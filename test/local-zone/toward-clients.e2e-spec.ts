@@ -59,7 +59,7 @@ const publicClient = (scope?: string) => ({
   redirect_uris: [REDIRECT_URI],
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code'],
-  token_endpoint_auth_method: 'none',
+  token_endpoint_auth_method: 'none' as const,
   ...(scope === undefined ? {} : { scope }),
 });
 
