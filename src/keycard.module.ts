@@ -1,5 +1,6 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { ListenAddressChecker } from './config/listen-address.checker.js';
 import { findConfigService } from './config/config-service.locator.js';
 import { InjectKeycardConfig } from './config/inject-keycard-config.decorator.js';
 import { createEnvReader } from './config/env-reader.js';
@@ -30,6 +31,7 @@ const providers: Provider[] = [
   },
   ZoneMetadataService,
   AdvertisedScopes,
+  ListenAddressChecker,
   ...authProviders,
   ...grantProviders,
 ];
