@@ -148,7 +148,7 @@ function printBanner(input: {
     ...clientUrlNotice(mcpUrl),
     '',
     'Connect a client:',
-    '  Scripted client   npm run demo:client                 (another terminal: discovery, login, tool calls)',
+    `  Scripted client   npm run demo:client -- ${mcpUrl}   (another terminal: discovery, login, tool calls)`,
     '  MCP Inspector     npx @modelcontextprotocol/inspector',
     `                    Transport "Streamable HTTP", URL ${mcpUrl}, then Connect (OAuth runs in the browser)`,
     `  Claude Code       claude mcp add --transport http keycard-demo ${mcpUrl}`,
