@@ -9,6 +9,7 @@ import { node22Binary } from './fixtures/node22.js';
 const INSPECTOR_VERSION = '2.12.0';
 /** One Inspector CLI run (a login included) must finish within this bound. */
 const RUN_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = RUN_TIMEOUT_MS + 10_000;
 
 const combinations: ReadonlyArray<{ app: DemoAppName; platform: 'express' | 'fastify' }> = [
   { app: 'mcp-nest', platform: 'express' },
@@ -91,7 +92,7 @@ describe(`MCP Inspector CLI ${INSPECTOR_VERSION} (@modelcontextprotocol/inspecto
     const authorizationScopes = (): string[] =>
       [...sandbox.browserLog().matchAll(/\/auth\?\S*/g)].map((m) => new URL(m[0], stack.zone.zoneUrl).searchParams.get('scope') ?? '');
 
-    it('tools/list: 401 → discovery → registration → code + PKCE through the headless browser → the tools', async () => {
+    it('tools/list: 401 → discovery → registration → code + PKCE through the headless browser → the tools', { timeout: TEST_TIMEOUT_MS }, async () => {
       const registrations = stack.zone.requestCounts.registration;
       const listed = (await inspector(adHoc(), '--method', 'tools/list')).json();
       const names = ((listed.tools ?? []) as Array<{ name: string }>).map((t) => t.name);
@@ -103,18 +104,18 @@ describe(`MCP Inspector CLI ${INSPECTOR_VERSION} (@modelcontextprotocol/inspecto
       expect(authorizationScopes()[0]?.split(' ')).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
     });
 
-    it('whoami names the user and the resource', async () => {
+    it('whoami names the user and the resource', { timeout: TEST_TIMEOUT_MS }, async () => {
       const whoami = toolJson((await inspector(adHoc(), '--method', 'tools/call', '--tool-name', 'whoami')).json());
       expect(whoami).toMatchObject({ sub: USER, resource: app.mcpUrl.href });
       expect(whoami.scopes).toEqual(expect.arrayContaining([TOOLS_SCOPE]));
     });
 
-    it('list_events (@Grant) reaches the calendar API with an exchanged token', async () => {
+    it('list_events (@Grant) reaches the calendar API with an exchanged token', { timeout: TEST_TIMEOUT_MS }, async () => {
       const events = toolJson((await inspector(adHoc(), '--method', 'tools/call', '--tool-name', 'list_events')).json());
       expect(events).toMatchObject({ owner: USER, tokenAudience: stack.api.resources.calendar });
     });
 
-    it('admin_report: 200 at once — Inspector 2.12.0 asks for every scope in scopes_supported, so it never needs the step-up', async () => {
+    it('admin_report: 200 at once — Inspector 2.12.0 asks for every scope in scopes_supported, so it never needs the step-up', { timeout: TEST_TIMEOUT_MS }, async () => {
       // Named client behaviour (not ours): the Inspector ignores the scope the 401 challenge names
       // (SEP-835 puts it first) and a configured `oauth.scopes` (its SDK ranks that below
       // scopes_supported), so every login already carries demo:admin and no 403 happens. The

@@ -9,6 +9,8 @@ import { installedVersion, packageDir } from './fixtures/installed-version.js';
 const MCP_REMOTE_VERSION = '0.15.1';
 /** Every request through mcp-remote (which may include a login) must answer within this bound. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** The whole flow (two logins, five requests) on a loaded machine. */
+const FLOW_TIMEOUT_MS = 150_000;
 
 interface TextResult {
   content: Array<{ type: string; text?: string }>;
@@ -54,7 +56,7 @@ describe(`mcp-remote ${MCP_REMOTE_VERSION} as a child process speaking MCP over 
       sandbox?.remove();
     });
 
-    it('logs in headlessly, lists tools, calls whoami and a @Grant tool, and steps up for admin_report', async () => {
+    it('logs in headlessly, lists tools, calls whoami and a @Grant tool, and steps up for admin_report', { timeout: FLOW_TIMEOUT_MS }, async () => {
       const app = await stack.startApp(name, platform);
       try {
         sandbox = createClientSandbox('mcp-remote');
