@@ -112,6 +112,11 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + its OAuth)
       const stepUp = provider.authorizationUrls[before];
       expect(stepUp?.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
       expect(stepsSeen(app.exchanges).steppedUp, describeExchanges(app.exchanges)).toBe(true);
+      if (name === 'mcp-nest') {
+        // Now listed (MCP-Nest hides tools whose scopes the token lacks), with its scopes.
+        const { tools } = await client.listTools();
+        expect(tools.find((t) => t.name === 'admin_report')?._meta?.securitySchemes).toEqual([{ type: 'oauth2', scopes: [TOOLS_SCOPE, ADMIN_SCOPE] }]);
+      }
     });
   });
 
