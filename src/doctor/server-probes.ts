@@ -156,6 +156,23 @@ export async function probeServer(http: DoctorHttp, mcpUrl: string): Promise<Ser
     ),
   );
 
+  // Older clients (Cursor) also try these; a 404 is fine, but it must be JSON, not an HTML page.
+  const fallbacks = [
+    `${asked.origin}${asked.pathname.replace(/\/+$/, '')}/.well-known/oauth-protected-resource`,
+    wellKnownUrl(asked, 'openid-configuration'),
+    `${asked.origin}/.well-known/openid-configuration`,
+  ];
+  const notJson: string[] = [];
+  for (const url of fallbacks) {
+    const answer = await http.request(url);
+    if (!isFailure(answer) && answer.html) notJson.push(`${new URL(url).pathname} → ${describeAnswer(answer)}`);
+  }
+  checks.push(
+    notJson.length === 0
+      ? pass('fallback discovery paths older clients try answer JSON (a 404 there is normal)')
+      : fail(`fallback discovery paths answer HTML: ${notJson.join(', ')}`, 'clients that try these paths fail on "Not Found is not valid JSON": answer unknown paths with JSON (the Nest default), not a proxy or framework HTML page'),
+  );
+
   const preflight = await http.request(mcpUrl, {
     method: 'OPTIONS',
     headers: { origin: BROWSER_ORIGIN, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, mcp-protocol-version' },

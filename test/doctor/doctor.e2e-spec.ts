@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDoctorCommand } from '../../src/doctor/doctor.command.js';
@@ -125,6 +126,7 @@ describe('nestjs-keycard doctor', () => {
       expect(failures(stdout)).toContain(`✘ POST ${broken.url}/mcp without a token → 404 HTML`);
       expect(failures(stdout)).toContain('no MCP route at /mcp');
       expect(failures(stdout)).toContain('the HTML page comes from another route or a proxy');
+      expect(failures(stdout)).toContain('fallback discovery paths answer HTML: /mcp/.well-known/oauth-protected-resource → 404 HTML');
     });
 
   });
@@ -145,6 +147,12 @@ describe('nestjs-keycard doctor', () => {
     expect(stdout).toContain(`✔ POST ${demo.mcpUrl.href} without a token → 401`);
     expect(failures(stdout)).toContain(`✘ zone metadata: GET ${zoneUrl}/.well-known/oauth-authorization-server → ECONNREFUSED`);
     expect(failures(stdout)).toContain('start it (npm run zone for a LocalZone) or fix KEYCARD_ZONE_URL');
+  });
+
+  it('is the package\'s nestjs-keycard bin (npx nestjs-keycard doctor …)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { bin?: Record<string, string> };
+    expect(pkg.bin?.['nestjs-keycard']).toBe('./dist/doctor/doctor.cli.js');
+    expect(readFileSync(new URL('../../src/doctor/doctor.cli.ts', import.meta.url), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
   });
 
   it('usage: no URL, or not a URL → the usage text and exit 1', async () => {
