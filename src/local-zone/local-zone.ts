@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OidcError, Provider } from 'oidc-provider';
 
 import { mintAccessToken } from './access-token-minter.js';
-import { CLIENT_METADATA_DOCUMENT_TTL_MS, ClientMetadataDocumentError, fetchClientMetadataDocument } from './client-metadata-document.js';
+import { ClientConsentPolicy } from './client-consent.policy.js';
 import { randomSecret, withClientDefaults } from './client-metadata.defaults.js';
 import { FaultInjector } from './fault-injector.js';
 import { InteractionCookieRelay } from './interaction-cookie-relay.js';
@@ -60,8 +60,6 @@ export class LocalZone {
   private readonly scopes: ZoneScopes;
   private readonly ttlSeconds: number;
   private readonly errors: unknown[] = [];
-  /** When each Client ID Metadata Document client was last fetched (ms since epoch). */
-  private readonly documentClients = new Map<string, number>();
   private readonly server: ZoneHttpServer;
   private readonly observe: ZoneHttpFront['observe'];
   private provider: Provider | undefined;
@@ -79,6 +77,12 @@ export class LocalZone {
     this.scopes = new ZoneScopes(options.scopes);
     this.recorder = new RequestRecorder(options.maxExchangeRecords ?? DEFAULT_MAX_EXCHANGE_RECORDS);
     this.currentUser = { sub: options.user?.sub ?? DEFAULT_USER_SUB, claims: { ...options.user?.claims } };
+    const consent = new ClientConsentPolicy({
+      store: this.store,
+      scopes: this.scopes,
+      learnScopes: (scopes) => this.learnScopes(scopes),
+      registerClient: (metadata) => this.registerClient(metadata),
+    });
     const front = new ZoneHttpFront({
       faults: this.faults,
       recorder: this.recorder,
@@ -87,8 +91,8 @@ export class LocalZone {
       dispatch: (req, res) => this.dispatch(req, res),
       learnScopes: (scopes) => this.learnScopes(scopes),
       defaultScopeFor: (clientId) => this.defaultScopeFor(clientId),
-      authorizeScopes: (clientId, scopes) => this.authorizeScopes(clientId, scopes),
-      resolveClientDocument: (clientId) => this.resolveClientDocument(clientId),
+      authorizeScopes: (clientId, scopes) => consent.authorizeScopes(clientId, scopes),
+      resolveClientDocument: (clientId) => consent.resolveClientDocument(clientId),
     });
     this.observe = front.observe;
     this.server = new ZoneHttpServer(
@@ -296,40 +300,6 @@ export class LocalZone {
   private defaultScopeFor(clientId: string | undefined): string {
     const registered = clientId === undefined ? undefined : this.store.get(`Client:${clientId}`)?.scope;
     return typeof registered === 'string' && registered.trim() ? registered : 'openid';
-  }
-
-  /**
-   * The scopes of an authorization request: an open zone learns them; a closed zone refuses
-   * (returns) the ones it does not know. A known scope is granted even beyond the client's
-   * registered `scope`, which grows to include it: MCP clients register with the scope of
-   * their first challenge and later step up to more (MCP 2025-11-25, step-up authorization),
-   * and the user consents at each authorization.
-   */
-  private authorizeScopes(clientId: string | undefined, scopes: readonly string[]): string[] {
-    this.learnScopes(scopes);
-    const refused = this.scopes.unknown(scopes);
-    if (refused.length > 0 || clientId === undefined) return refused;
-    const client = this.store.get(`Client:${clientId}`);
-    const registered = client?.scope;
-    if (!client || typeof registered !== 'string') return [];
-    const allowed = new Set(splitScope(registered));
-    const extra = scopes.filter((s) => !allowed.has(s));
-    if (extra.length > 0) this.store.set('Client', clientId, { ...client, scope: [...allowed, ...extra].join(' ') });
-    return [];
-  }
-
-  /** Registers the client a Client ID Metadata Document URL names, from that document (refetched after a minute). */
-  private async resolveClientDocument(clientId: string): Promise<void> {
-    const fetchedAt = this.documentClients.get(clientId);
-    if (fetchedAt !== undefined && Date.now() - fetchedAt < CLIENT_METADATA_DOCUMENT_TTL_MS && this.store.get(`Client:${clientId}`)) return;
-    const metadata = await fetchClientMetadataDocument(clientId);
-    try {
-      await this.registerClient(metadata);
-    } catch (err) {
-      if (!(err instanceof LocalZoneError)) throw err;
-      throw new ClientMetadataDocumentError(`the client metadata document ${clientId} is not valid client metadata: ${err.message}`, { cause: err });
-    }
-    this.documentClients.set(clientId, Date.now());
   }
 
   private learnScopes(scopes: readonly string[]): void {
