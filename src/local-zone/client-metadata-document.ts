@@ -34,6 +34,19 @@ export function isClientMetadataDocumentUrl(clientId: string | undefined): clien
   return url.protocol === 'https:' || (url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname));
 }
 
+/** The body as text, refusing to read past MAX_BODY_BYTES. */
+async function readBounded(response: Response, url: string): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    // Leaving the loop cancels the stream.
+    if (size > MAX_BODY_BYTES) throw new ClientMetadataDocumentError(`the client metadata document ${url} is larger than ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * Fetches and checks a Client ID Metadata Document: JSON, its `client_id` equal to the URL
  * it was fetched from, no client secret (such clients are public or use `private_key_jwt`).
@@ -50,9 +63,11 @@ export async function fetchClientMetadataDocument(url: string): Promise<LocalZon
   } catch (err) {
     throw new ClientMetadataDocumentError(`cannot fetch the client metadata document ${url}: ${(err as Error).message}`, { cause: err });
   }
-  const text = await response.text();
-  if (!response.ok) throw new ClientMetadataDocumentError(`the client metadata document ${url} answered HTTP ${response.status}`);
-  if (text.length > MAX_BODY_BYTES) throw new ClientMetadataDocumentError(`the client metadata document ${url} is larger than ${MAX_BODY_BYTES} bytes`);
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new ClientMetadataDocumentError(`the client metadata document ${url} answered HTTP ${response.status}`);
+  }
+  const text = await readBounded(response, url);
   let document: unknown;
   try {
     document = JSON.parse(text);

@@ -165,10 +165,14 @@ describe('LocalZone toward MCP clients', () => {
       expect(payloadOf(token.access_token as string)).toMatchObject({ client_id: clientId, scope: 'mcp:tools', aud: MCP_RESOURCE });
     });
 
-    it('refuses a document whose client_id is not its own URL, or that is missing', async () => {
+    it('refuses a document whose client_id is not its own URL, that is missing, or too large', async () => {
       const clientId = `${documents.url}/clients/liar.json`;
-      served = { '/clients/liar.json': { client_id: 'https://elsewhere.example/client.json', redirect_uris: [REDIRECT_URI] } };
-      for (const id of [clientId, `${documents.url}/clients/missing.json`]) {
+      const huge = `${documents.url}/clients/huge.json`;
+      served = {
+        '/clients/liar.json': { client_id: 'https://elsewhere.example/client.json', redirect_uris: [REDIRECT_URI] },
+        '/clients/huge.json': { client_id: huge, redirect_uris: [REDIRECT_URI], padding: 'x'.repeat(100_000) },
+      };
+      for (const id of [clientId, `${documents.url}/clients/missing.json`, huge]) {
         const response = await fetch(
           authorizeUrl(zone, { client_id: id, response_type: 'code', redirect_uri: REDIRECT_URI, code_challenge: pkce().challenge, code_challenge_method: 'S256' }),
           { redirect: 'manual' },
