@@ -46,8 +46,9 @@ function isKeycardUser(value: unknown): value is KeycardUser {
  *
  * On success `req.user` is a `KeycardUser` and `req.auth` the MCP SDK `AuthInfo`
  * (also on `req.raw` under Fastify). Works on HTTP routes and on MCP-Nest tool calls
- * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; CORS
- * preflight requests pass. A token's signature is checked once and remembered
+ * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; nothing else
+ * does (CORS preflights of the MCP endpoints never reach it: `KeycardCorsMiddleware` answers
+ * them). A token's signature is checked once and remembered
  * (`VerifiedTokenCache`, until its `exp`); its algorithm, key, claims and the route's
  * scopes are checked on every request.
  *
@@ -77,9 +78,9 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
       // An RPC call without HTTP (stdio) or an unsupported context: nothing to verify.
       throw this.reject(context, KeycardUnauthorizedException.missingToken(challenge), 'no HTTP request to read a bearer token from');
     }
-    if (context.getType<string>() === 'http' && request.method === 'OPTIONS' && getHeader(request, 'access-control-request-method')) {
-      return true; // CORS preflight: browsers never send credentials with it.
-    }
+    // No exception for CORS preflights: KeycardCorsMiddleware answers those of the MCP
+    // endpoints and discovery documents before any guard; anything else reaching a guarded
+    // handler (an `OPTIONS` included) needs a valid token.
 
     const user =
       findVerifiedUser(request, this.verifier) ??

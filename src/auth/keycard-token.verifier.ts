@@ -113,9 +113,14 @@ export class KeycardTokenVerifier {
     return { alg, kid };
   }
 
-  /** Checks the claims of a token whose signature is valid and builds the user. */
+  /**
+   * Checks the claims of a token whose signature is valid and builds the user. The audience
+   * must fit the MCP endpoint the request hits (`resourceForRequest`): a token for another
+   * endpoint of this server is rejected.
+   */
   createUser(payload: unknown, token: string, request: KeycardHttpRequest): KeycardUser {
-    const { claims, audience } = checkClaims(payload, this.config, Math.floor(Date.now() / 1000));
+    const endpoint = this.resourceForRequest(request);
+    const { claims, audience } = checkClaims(payload, this.config, Math.floor(Date.now() / 1000), endpoint);
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
     return {
       sub: claims.sub,
@@ -124,7 +129,7 @@ export class KeycardTokenVerifier {
       claims,
       token,
       expiresAt: claims.exp,
-      resource: audience.resourceUrl ?? this.resourceForRequest(request).resourceUrl,
+      resource: audience.resourceUrl,
     };
   }
 
