@@ -91,6 +91,16 @@ export class KeycardTokenVerifier {
   }
 
   /**
+   * After this token's signature failed with `usedPem`: whether the zone may have re-keyed
+   * its `kid` and the key store now holds another key for it (then verify again). Refetches
+   * at most once per refetch interval (see `JwksKeyStore.refetchAfterBadSignature`); rejects
+   * with `AuthorizationServerUnavailableError` when that refetch is due but fails.
+   */
+  async refetchAfterBadSignature(token: string, usedPem: string): Promise<boolean> {
+    return this.keys.refetchAfterBadSignature(this.checkHeader(token).kid, usedPem);
+  }
+
+  /**
    * `getVerificationKey` without waiting, when the key store can answer from a fresh key set;
    * `undefined` when it would have to fetch (then call `getVerificationKey`). Throws
    * `TokenRejectedError` as `getVerificationKey` rejects.
