@@ -8,9 +8,9 @@ import { installedVersion, packageDir } from './fixtures/installed-version.js';
 
 const MCP_REMOTE_VERSION = '0.15.1';
 /** Every request through mcp-remote (which may include a login) must answer within this bound. */
-const REQUEST_TIMEOUT_MS = 30_000;
+const REQUEST_TIMEOUT_MS = 60_000;
 /** The whole flow (two logins, five requests) on a loaded machine. */
-const FLOW_TIMEOUT_MS = 150_000;
+const FLOW_TIMEOUT_MS = 240_000;
 
 interface TextResult {
   content: Array<{ type: string; text?: string }>;
