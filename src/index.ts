@@ -64,7 +64,7 @@ export type { AccessErrorEntry, AccessErrors, AccessStatus } from './grant/acces
 export type { TokenResponse } from './grant/token-response.interface.js';
 export { ResourceAccessError, type ResourceAccessErrorType } from './grant/resource-access.error.js';
 export { TokenExchangeError } from './grant/token-exchange.error.js';
-export { ExchangeCache, type ExchangeCacheEntry } from './grant/exchange-cache.js';
+export { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './grant/exchange-cache.js';
 export { MemoryExchangeCache, type MemoryExchangeCacheOptions } from './grant/memory-exchange-cache.js';
 
 // Errors
