@@ -119,6 +119,11 @@ export class RedisConnection {
     await this.owned?.close();
   }
 
+  /** Nest shutdown hook (`app.close()`): closes the client Keycard created. */
+  async onModuleDestroy(): Promise<void> {
+    await this.close();
+  }
+
   private markDown(error: unknown): void {
     this.skipUntilMs = this.now() + this.retryAfterMs;
     if (!this.down) {
