@@ -67,5 +67,8 @@ export { TokenExchangeError } from './grant/token-exchange.error.js';
 export { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './grant/exchange-cache.js';
 export { MemoryExchangeCache, type MemoryExchangeCacheOptions } from './grant/memory-exchange-cache.js';
 
+// Several replicas (Redis)
+export type { KeycardRedisClient, KeycardRedisOptions } from './redis/keycard-redis-options.interface.js';
+
 // Errors
 export { KeycardConfigurationError, KeycardCredentialError, KeycardError, ZoneDiscoveryError } from './errors/keycard.error.js';
