@@ -26,9 +26,12 @@ export { WebIdentity, type WebIdentityOptions } from './credentials/web-identity
 export {
   WebIdentityKeyStorage,
   type WebIdentityKeyPair,
+  type WebIdentityKeySet,
   type WebIdentityPublicJwk,
 } from './credentials/web-identity-key-storage.js';
 export { FileKeyStorage } from './credentials/file-key-storage.js';
+export { MountedKeyStorage, type MountedKeyStorageOptions } from './credentials/mounted-key-storage.js';
+export { RedisKeyStorage, type RedisKeyRotationOptions, type RedisKeyStorageOptions } from './redis/redis-key-storage.js';
 export {
   EKSWorkloadIdentity,
   type EKSWorkloadIdentityOptions,

@@ -13,6 +13,7 @@ import { KeycardConfigurableModule, KEYCARD_MODULE_OPTIONS } from './keycard.mod
 import { keycardCorsRoutes } from './well-known/keycard-cors.routes.js';
 import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
+import { WebIdentityKeyRefresher } from './well-known/web-identity-key-refresher.js';
 import { ZoneMetadataService } from './zone/zone-metadata.service.js';
 
 const providers: Provider[] = [
@@ -28,6 +29,7 @@ const providers: Provider[] = [
     useFactory: (config: KeycardConfig) => config.credential,
   },
   ZoneMetadataService,
+  WebIdentityKeyRefresher,
   ...authProviders,
   ...grantProviders,
 ];
