@@ -327,12 +327,11 @@ export class TokenExchangeService {
 
   /**
    * A failure of the shared level: the request carries on with this process's cache. Redis
-   * being unavailable is logged once per outage by the connection; anything else is a warning.
+   * being unavailable is not logged here: its connection logs each outage once (start and
+   * end), which keeps a dead Redis from writing a line per request. Anything else is a warning.
    */
   private sharedFailed(what: string, error: unknown): void {
-    if (error instanceof KeycardRedisUnavailableError) {
-      this.logger.debug(`Shared exchange cache ${what} skipped: ${reasonOf(error)}`);
-    } else {
+    if (!(error instanceof KeycardRedisUnavailableError)) {
       this.logger.warn(`Shared exchange cache ${what} failed; exchanging without it: ${reasonOf(error)}`);
     }
   }

@@ -28,6 +28,7 @@ export class RedisConnection {
     private readonly owned: { close(): Promise<unknown> } | undefined,
     settings: { keyPrefix: string; commandTimeoutMs: number; retryAfterMs: number },
     private readonly now: () => number,
+    private readonly whileDown: string,
   ) {
     this.keyPrefix = settings.keyPrefix;
     this.commandTimeoutMs = settings.commandTimeoutMs;
@@ -38,10 +39,15 @@ export class RedisConnection {
    * Validates `options` and connects (or adopts the given client). A Redis that is not up
    * yet does not fail the boot: the client keeps reconnecting and commands fail fast until then.
    */
-  static async open(options: KeycardRedisOptions, purpose: string, now: () => number = Date.now): Promise<RedisConnection> {
+  static async open(
+    options: KeycardRedisOptions,
+    purpose: string,
+    whileDown = 'each replica uses its own exchange cache and single-flight until it answers again',
+    now: () => number = Date.now,
+  ): Promise<RedisConnection> {
     const settings = validate(options, purpose);
     if (options.client !== undefined) {
-      return new RedisConnection(options.client, undefined, settings, now);
+      return new RedisConnection(options.client, undefined, settings, now, whileDown);
     }
     const url = options.url as string;
     const redis = await importNodeRedis(purpose);
@@ -54,7 +60,7 @@ export class RedisConnection {
         reconnectStrategy: (retries: number) => Math.min(50 * 2 ** Math.min(retries, 6), MAX_RECONNECT_DELAY_MS),
       },
     });
-    const connection = new RedisConnection(client as unknown as KeycardRedisClient, { close: () => closeClient(client) }, settings, now);
+    const connection = new RedisConnection(client as unknown as KeycardRedisClient, { close: () => closeClient(client) }, settings, now, whileDown);
     client.on('error', (error: unknown) => connection.markDown(error));
     client.on('ready', () => connection.markUp());
     // The first connection is awaited for at most connectTimeoutMs; after that it continues in the background.
@@ -128,9 +134,7 @@ export class RedisConnection {
     this.skipUntilMs = this.now() + this.retryAfterMs;
     if (!this.down) {
       this.down = true;
-      this.logger.warn(
-        `Redis is unavailable (${describe(error)}); each replica uses its own exchange cache and single-flight until it answers again`,
-      );
+      this.logger.warn(`Redis is unavailable (${describe(error)}); ${this.whileDown}`);
     }
   }
 
@@ -138,7 +142,7 @@ export class RedisConnection {
     if (this.down) {
       this.down = false;
       this.skipUntilMs = 0;
-      this.logger.log('Redis answers again; shared exchange cache and single-flight resumed');
+      this.logger.log('Redis answers again');
     }
   }
 }

@@ -141,7 +141,7 @@ export class RedisKeyStorage extends WebIdentityKeyStorage {
   }
 
   async #withRedis<T>(work: (redis: RedisConnection) => Promise<T>): Promise<T> {
-    const redis = await RedisConnection.open(this.#options, 'RedisKeyStorage');
+    const redis = await RedisConnection.open(this.#options, 'RedisKeyStorage', 'the WebIdentity keys cannot be read');
     try {
       return await work(redis);
     } catch (error: unknown) {
