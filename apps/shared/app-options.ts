@@ -1,5 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
-import type { ApplicationCredential } from 'nestjs-keycard';
+import type { ApplicationCredential, KeycardRedisOptions } from 'nestjs-keycard';
 
 /** Which Nest HTTP platform an example app runs on. */
 export type HttpPlatform = 'express' | 'fastify';
@@ -20,4 +20,6 @@ export interface ExampleAppOptions {
   readonly platform?: HttpPlatform;
   /** Nest log levels, or `false` for none. Default: Nest's default levels. */
   readonly logger?: LogLevel[] | false;
+  /** Several replicas: the shared exchange cache and lease on Redis (`KeycardModule`'s `redis` option). Default: none. */
+  readonly redis?: KeycardRedisOptions;
 }

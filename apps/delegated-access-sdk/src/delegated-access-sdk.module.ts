@@ -14,6 +14,7 @@ export class DelegatedAccessSdkModule {
           mcpBaseUrl: options.mcpBaseUrl,
           mcpServerName: 'Delegated access demo (nestjs-keycard, official MCP SDK)',
           applicationCredential: options.applicationCredential,
+          redis: options.redis,
           isGlobal: true,
         }),
       ],

@@ -15,6 +15,7 @@ export class DelegatedAccessModule {
           mcpBaseUrl: options.mcpBaseUrl,
           mcpServerName: 'Delegated access demo (nestjs-keycard, MCP-Nest)',
           applicationCredential: options.applicationCredential,
+          redis: options.redis,
           isGlobal: true,
         }),
       ],
