@@ -7,7 +7,7 @@ import { toolJson } from '../mcp/mcp-e2e.helpers.js';
 import { RedisTestServer } from '../redis/redis-server.js';
 import { buildForReplicas, type ReplicaBuild } from './fixtures/replica-build.js';
 import { ReplicaCluster } from './fixtures/replica-cluster.js';
-import { RoundRobinProxy } from './fixtures/round-robin-proxy.js';
+import { RoundRobinProxy } from '../../apps/demo/load-balancer.js';
 
 const USER = 'alice';
 const REPLICAS = 3;
