@@ -102,8 +102,10 @@ export class RedisConnection {
     }
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
+      // The timer fires in the timers phase, before pending socket reads: on a busy event loop the
+      // answer may already be waiting. setImmediate lets those reads run first (poll phase).
       timer = setTimeout(
-        () => reject(new KeycardRedisUnavailableError(`no answer within ${this.commandTimeoutMs} ms`)),
+        () => setImmediate(() => reject(new KeycardRedisUnavailableError(`no answer within ${this.commandTimeoutMs} ms`))),
         this.commandTimeoutMs,
       );
     });
