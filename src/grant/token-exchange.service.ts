@@ -3,12 +3,12 @@ import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { AccessContext } from './access-context.js';
 import type { AccessErrorEntry } from './access-context.types.js';
-import { KeycardRedisUnavailableError } from '../redis/redis-connection.js';
 import type { ExchangeCache, ExchangeCacheEntry, ExchangeCacheKey } from './exchange-cache.js';
 import { exchangeCacheKey, normalizeScope } from './exchange-cache-key.js';
 import { sharedExchangeCacheKey } from './exchange-seal.js';
 import { MemoryExchangeCache } from './memory-exchange-cache.js';
-import type { ExchangeLeaseHandle, RedisExchangeLease } from './redis-exchange-lease.js';
+import type { RedisExchangeLease } from './redis-exchange-lease.js';
+import { SharedExchangeLevel } from './shared-exchange-level.js';
 import type { TokenExchangeClient } from './token-exchange.client.js';
 import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
@@ -18,9 +18,6 @@ const DEFAULT_REFRESH_SKEW_SECONDS = 30;
 
 /** Default lease time, also the longest wait for another replica's exchange: 5.5 s. */
 const DEFAULT_LEASE_MS = 5500;
-
-/** How often a replica waiting for another one's exchange looks for the result, in ms. */
-const LEASE_POLL_MS = 20;
 
 /** The global error of a context whose request carried no bearer token. */
 export const NO_AUTHENTICATION_TOKEN_MESSAGE = 'no authentication token available';
@@ -86,10 +83,8 @@ export class TokenExchangeService {
   private readonly client: TokenExchangeClient;
   /** The in-process level, read synchronously (also by `exchangeAllFromCache`). */
   private readonly memory: MemoryExchangeCache;
-  /** The shared level, when there is one. */
-  private readonly shared: ExchangeCache | undefined;
-  private readonly lease: RedisExchangeLease | undefined;
-  private readonly leaseMs: number;
+  /** The shared level (and cross-replica single-flight), when there is one. */
+  private readonly shared: SharedExchangeLevel | undefined;
   private readonly now: () => number;
   private readonly refreshSkewMs: number;
   private readonly inFlight = new Map<string, Promise<TokenResponse>>();
@@ -110,10 +105,8 @@ export class TokenExchangeService {
       this.shared = undefined;
     } else {
       this.memory = new MemoryExchangeCache({ maxEntries: options.memoryMaxEntries, now: this.now });
-      this.shared = options.cache;
+      this.shared = new SharedExchangeLevel(options.cache, options.lease, leaseMs, this.now, this.logger);
     }
-    this.lease = this.shared === undefined ? undefined : options.lease;
-    this.leaseMs = leaseMs;
     this.refreshSkewMs = skew * 1000;
   }
 
@@ -206,58 +199,14 @@ export class TokenExchangeService {
       return this.exchangeAndStore(key, undefined, params, scope);
     }
     const sharedKey = sharedExchangeCacheKey(params.subjectToken, params.resource, scope);
-    const cached = await this.readShared(sharedKey);
-    if (cached !== undefined) {
-      return this.keepLocally(key, cached, params.subjectExpiresAt);
-    }
-    const lease = await this.takeLease(sharedKey);
-    if (lease === 'held-elsewhere') {
-      const theirs = await this.awaitOtherReplica(sharedKey);
-      if (theirs !== undefined) return this.keepLocally(key, theirs, params.subjectExpiresAt);
-      return this.exchangeAndStore(key, sharedKey, params, scope);
+    const found = await this.shared.findOrLead(sharedKey);
+    if (found.entry !== undefined) {
+      return this.keepLocally(key, found.entry, params.subjectExpiresAt);
     }
     try {
-      // Another replica may have stored the token between the first read and the lease.
-      const stored = lease === undefined ? undefined : await this.readShared(sharedKey);
-      if (stored !== undefined) return this.keepLocally(key, stored, params.subjectExpiresAt);
       return await this.exchangeAndStore(key, sharedKey, params, scope);
     } finally {
-      await lease?.release().catch((error: unknown) => this.sharedFailed('lease release', error));
-    }
-  }
-
-  /**
-   * Another replica holds the lease for this key: waits (bounded by the lease time) for the
-   * token it stores. `undefined` when the holder finished without storing one (it failed, or
-   * the token is not cacheable), the wait ran out, or Redis failed: the caller then exchanges.
-   */
-  private async awaitOtherReplica(sharedKey: ExchangeCacheKey): Promise<ExchangeCacheEntry | undefined> {
-    const lease = this.lease as RedisExchangeLease;
-    const deadline = this.now() + this.leaseMs;
-    try {
-      while (this.now() < deadline) {
-        await sleep(LEASE_POLL_MS);
-        const entry = await this.shared?.get(sharedKey);
-        if (entry !== undefined) return entry;
-        if (!(await lease.isHeld(sharedKey.id))) return await this.shared?.get(sharedKey);
-      }
-    } catch (error: unknown) {
-      this.sharedFailed('wait for another replica', error);
-    }
-    return undefined;
-  }
-
-  /**
-   * The lease for this key; `'held-elsewhere'` when another replica has it; `undefined` when
-   * there is no lease to take (none configured, or Redis failed): exchange without one.
-   */
-  private async takeLease(sharedKey: ExchangeCacheKey): Promise<ExchangeLeaseHandle | 'held-elsewhere' | undefined> {
-    if (this.lease === undefined) return undefined;
-    try {
-      return (await this.lease.acquire(sharedKey.id, this.leaseMs)) ?? 'held-elsewhere';
-    } catch (error: unknown) {
-      this.sharedFailed('lease', error);
-      return undefined;
+      await found.release();
     }
   }
 
@@ -280,7 +229,7 @@ export class TokenExchangeService {
     if (expiresAtMs !== undefined) {
       const entry = { response, obtainedAtMs };
       this.memory.put(key, entry, expiresAtMs);
-      if (sharedKey !== undefined) await this.writeShared(sharedKey, entry, expiresAtMs);
+      if (sharedKey !== undefined) await this.shared?.write(sharedKey, entry, expiresAtMs);
     }
     return response;
   }
@@ -306,34 +255,6 @@ export class TokenExchangeService {
     }
     const until = Math.min(...limits) - this.refreshSkewMs;
     return until > this.now() ? until : undefined;
-  }
-
-  private async readShared(key: ExchangeCacheKey): Promise<ExchangeCacheEntry | undefined> {
-    try {
-      return await this.shared?.get(key);
-    } catch (error) {
-      this.sharedFailed('lookup', error);
-      return undefined;
-    }
-  }
-
-  private async writeShared(key: ExchangeCacheKey, entry: ExchangeCacheEntry, expiresAtMs: number): Promise<void> {
-    try {
-      await this.shared?.set(key, entry, expiresAtMs);
-    } catch (error) {
-      this.sharedFailed('write', error);
-    }
-  }
-
-  /**
-   * A failure of the shared level: the request carries on with this process's cache. Redis
-   * being unavailable is not logged here: its connection logs each outage once (start and
-   * end), which keeps a dead Redis from writing a line per request. Anything else is a warning.
-   */
-  private sharedFailed(what: string, error: unknown): void {
-    if (!(error instanceof KeycardRedisUnavailableError)) {
-      this.logger.warn(`Shared exchange cache ${what} failed; exchanging without it: ${reasonOf(error)}`);
-    }
   }
 
   private toErrorEntry(resource: string, error: unknown): AccessErrorEntry {
@@ -363,10 +284,6 @@ function withRemainingLifetime(entry: ExchangeCacheEntry, nowMs: number): TokenR
   }
   const elapsedSeconds = Math.max(0, Math.floor((nowMs - obtainedAtMs) / 1000));
   return Object.freeze({ ...response, expiresIn: Math.max(0, response.expiresIn - elapsedSeconds) });
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function reasonOf(error: unknown): string {
