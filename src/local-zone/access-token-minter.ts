@@ -1,6 +1,7 @@
-import { KeyObject, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
-import { secretKey, signJwt } from './compact-jwt.js';
+import { SignJWT, type JWTHeaderParameters } from 'jose';
+
 import { DEMO_PUBLIC_CLIENT_ID, SIGNING_ALG } from './local-zone.constants.js';
 import type { LocalZoneTokenStyle } from './local-zone-options.interface.js';
 import type { MintAccessTokenOptions } from './mint-access-token-options.interface.js';
@@ -18,14 +19,8 @@ function withoutUndefined(input: Record<string, unknown>): Record<string, unknow
   return Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 }
 
-function toKeyObject(key: NonNullable<MintAccessTokenOptions['signingKey']>['key']): KeyObject {
-  if (key instanceof KeyObject) return key;
-  if (key instanceof Uint8Array) return secretKey(key);
-  return KeyObject.from(key);
-}
-
 /** Builds and signs an access token as `zone.mintAccessToken()` documents it. */
-export function mintAccessToken(zone: MintContext, options: MintAccessTokenOptions = {}): string {
+export async function mintAccessToken(zone: MintContext, options: MintAccessTokenOptions = {}): Promise<string> {
   const style = options.tokenStyle ?? zone.tokenStyle;
   const iat = options.issuedAt ?? Math.floor(Date.now() / 1000);
 
@@ -60,6 +55,8 @@ export function mintAccessToken(zone: MintContext, options: MintAccessTokenOptio
     kid: signer ? signer.kid : zone.keys.current.kid,
     ...options.header,
   });
-  if (signer) return signJwt(payload, toKeyObject(signer.key), signer.alg, header);
-  return signJwt(payload, zone.keys.current.privateKey, SIGNING_ALG, header);
+  const alg = signer ? signer.alg : SIGNING_ALG;
+  return new SignJWT(payload)
+    .setProtectedHeader({ ...header, alg } as JWTHeaderParameters)
+    .sign(signer ? signer.key : zone.keys.current.privateKey);
 }
