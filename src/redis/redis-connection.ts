@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { KeycardConfigurationError, KeycardError } from '../errors/keycard.error.js';
 import type { KeycardRedisClient, KeycardRedisOptions } from './keycard-redis-options.interface.js';
+import { loadNodeRedis } from './node-redis.loader.js';
 
 const DEFAULTS = { keyPrefix: 'keycard:', commandTimeoutMs: 150, retryAfterMs: 2000, connectTimeoutMs: 1000 } as const;
 
@@ -50,7 +51,7 @@ export class RedisConnection {
       return new RedisConnection(options.client, undefined, settings, now, whileDown);
     }
     const url = options.url as string;
-    const redis = await importNodeRedis(purpose);
+    const redis = await loadNodeRedis(purpose);
     const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULTS.connectTimeoutMs;
     const client = redis.createClient({
       url,
@@ -173,17 +174,6 @@ function validate(options: KeycardRedisOptions, purpose: string): { keyPrefix: s
   }
   if (problems.length > 0) throw new KeycardConfigurationError(problems);
   return { keyPrefix, commandTimeoutMs: numbers.commandTimeoutMs, retryAfterMs: numbers.retryAfterMs };
-}
-
-async function importNodeRedis(purpose: string): Promise<typeof import('redis')> {
-  try {
-    return await import('redis');
-  } catch (error: unknown) {
-    throw new KeycardConfigurationError(
-      `${purpose} uses Redis, but the node-redis client is not installed: run \`npm install redis\` (v5 or later).`,
-      { cause: error },
-    );
-  }
 }
 
 async function closeClient(client: { isOpen: boolean; close(): Promise<unknown>; destroy(): void }): Promise<void> {

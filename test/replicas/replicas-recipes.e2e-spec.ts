@@ -1,6 +1,5 @@
-// The recipes of docs/replicas.md. Every `#region` below is quoted there verbatim (checked at
-// the end of this file), and each one runs here against a real LocalZone and a real Redis.
-import { readFileSync } from 'node:fs';
+// The recipes of docs/replicas.md. Every `#region` below is quoted there verbatim (checked by
+// test/testing/docs-sync.spec.ts), and each one runs here against a real LocalZone and a real Redis.
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExchangeCache, KEYCARD_CONFIG, KeycardModule, RedisKeyStorage, WebIdentity, type KeycardConfig } from 'nestjs-keycard';
@@ -89,20 +88,5 @@ describe('docs/replicas.md recipes', () => {
     await replica.refreshKeys();
     expect(replica.getPublicJwks().keys.map((key) => key.kid)).toContain(newKeyId);
     expect(replica.signingKeyId).not.toBe(newKeyId);
-  });
-
-  it('docs/replicas.md quotes every region verbatim', () => {
-    const source = readFileSync(new URL(import.meta.url), 'utf8');
-    const docs = readFileSync(new URL('../../docs/replicas.md', import.meta.url), 'utf8');
-    const regions = new Map<string, string>();
-    for (const match of source.matchAll(/^[ \t]*\/\/ #region ([\w-]+)\n([\s\S]*?)\n[ \t]*\/\/ #endregion \1$/gmu)) {
-      const lines = match[2]!.split('\n');
-      const indent = Math.min(...lines.filter((line) => line.trim() !== '').map((line) => /^ */u.exec(line)![0].length));
-      regions.set(match[1]!, lines.map((line) => line.slice(indent)).join('\n'));
-    }
-    const quoted = new Map<string, string>();
-    for (const match of docs.matchAll(/<!-- recipe: ([\w-]+) -->\n```ts\n([\s\S]*?)\n```/gu)) quoted.set(match[1]!, match[2]!);
-    expect([...quoted.keys()].sort()).toEqual([...regions.keys()].sort());
-    for (const [name, code] of regions) expect(quoted.get(name), name).toBe(code);
   });
 });
