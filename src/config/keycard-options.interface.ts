@@ -94,8 +94,10 @@ export interface KeycardModuleOptions {
    */
   exchangeCacheMaxEntries?: number;
   /**
-   * Where exchanged tokens are kept, e.g. a store shared by several instances: an
-   * `ExchangeCache` implementation. Entries must not outlive the expiry they are given.
+   * Where exchanged tokens are kept: a `MemoryExchangeCache`, or your own `ExchangeCache` for a
+   * store shared by several instances (each process then keeps an in-memory LRU of
+   * `exchangeCacheMaxEntries` in front of it). Entries must not outlive the expiry they are
+   * given. For Redis, use the `redis` option instead.
    * @default an in-memory LRU of `exchangeCacheMaxEntries` entries
    */
   exchangeCache?: ExchangeCache;
