@@ -38,8 +38,9 @@ describe('KeycardModule with the redis option', () => {
   const clientCount = async () => String(await redis.command(['CLIENT', 'LIST'])).trim().split('\n').length;
 
   it('shares exchanged tokens between two apps: the second one does not exchange again', async () => {
-    const first = await start({ url: redis.url });
-    const second = await start({ url: redis.url });
+    // 1 s per command: a starved CPU on a busy machine must not pass for a slow Redis here.
+    const first = await start({ url: redis.url, commandTimeoutMs: 1000 });
+    const second = await start({ url: redis.url, commandTimeoutMs: 1000 });
     expect(first.app.get(ExchangeCache)).toBeInstanceOf(RedisExchangeCache);
     const token = await zone.mintAccessToken({ sub: 'alice', resource: MCP_RESOURCE });
     expect((await first.get('/grant/one', token)).status).toBe(200);

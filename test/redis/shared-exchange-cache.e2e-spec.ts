@@ -58,9 +58,17 @@ describe('shared exchange cache and lease on a real Redis', () => {
     replicas = [];
   });
 
-  async function startReplicas(count: number, options: { leaseMs?: number; retryAfterMs?: number } = {}): Promise<Replica[]> {
+  /**
+   * `commandTimeoutMs` is short by default here (the Redis-down tests wait for it); the tests that
+   * count exchanges with a healthy Redis give it 1 s, so that a starved CPU on a busy CI machine is
+   * not taken for a slow Redis (which, by design, makes a replica exchange on its own).
+   */
+  async function startReplicas(count: number, options: { leaseMs?: number; retryAfterMs?: number; commandTimeoutMs?: number } = {}): Promise<Replica[]> {
     for (let i = 0; i < count; i++) {
-      const connection = await RedisConnection.open({ url: redis.url, commandTimeoutMs: 100, retryAfterMs: options.retryAfterMs ?? 500 }, 'test');
+      const connection = await RedisConnection.open(
+        { url: redis.url, commandTimeoutMs: options.commandTimeoutMs ?? 100, retryAfterMs: options.retryAfterMs ?? 500 },
+        'test',
+      );
       const service = new TokenExchangeService({
         client: new TokenExchangeClient({ timeoutMs: 5000, credential: new ClientSecret(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET) }),
         cache: new RedisExchangeCache(connection),
@@ -143,7 +151,7 @@ describe('shared exchange cache and lease on a real Redis', () => {
   });
 
   it('200 concurrent calls with one fresh token over 3 replicas make one exchange per resource', async () => {
-    const three = await startReplicas(3);
+    const three = await startReplicas(3, { commandTimeoutMs: 1000 });
     zone.setFault('token', { latencyMs: 300 });
     const subject = await zone.mintAccessToken({ sub: 'dave', resource: MCP });
     const contexts = await Promise.all(Array.from({ length: 200 }, (_, i) => grant(three[i % 3] as Replica, subject)));
@@ -154,7 +162,7 @@ describe('shared exchange cache and lease on a real Redis', () => {
   });
 
   it('a replica that died holding the lease delays the others by at most the lease time', async () => {
-    const [replica] = await startReplicas(1, { leaseMs: 400 });
+    const [replica] = await startReplicas(1, { leaseMs: 400, commandTimeoutMs: 1000 });
     const subject = await zone.mintAccessToken({ sub: 'erin', resource: MCP });
     const key = sharedExchangeCacheKey(subject, API, undefined);
     await redis.command(['SET', `keycard:exchange-lease:${key.id}`, 'a-replica-that-died', 'PX', '400']);
