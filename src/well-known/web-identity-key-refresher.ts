@@ -14,6 +14,7 @@ export class WebIdentityKeyRefresher implements OnApplicationBootstrap, OnModule
   private readonly logger = new Logger(WebIdentityKeyRefresher.name);
   private timer: NodeJS.Timeout | undefined;
   private failing = false;
+  private running = false;
 
   constructor(@InjectKeycardConfig() private readonly config: KeycardConfig) {}
 
@@ -33,6 +34,8 @@ export class WebIdentityKeyRefresher implements OnApplicationBootstrap, OnModule
 
   /** One refresh; public so that tests (and apps) can force one. */
   async refresh(credential: WebIdentity): Promise<void> {
+    if (this.running) return; // a slow read is not stacked with the next one
+    this.running = true;
     try {
       await credential.refreshKeys();
       if (this.failing) this.logger.log(`WebIdentity keys read again from ${credential.keyStorage?.describe() ?? 'the key storage'}`);
@@ -45,6 +48,8 @@ export class WebIdentityKeyRefresher implements OnApplicationBootstrap, OnModule
         );
       }
       this.failing = true;
+    } finally {
+      this.running = false;
     }
   }
 }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocalJWKSet, jwtVerify } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { KeycardCredentialError, RedisKeyStorage, WebIdentity } from 'nestjs-keycard';
+import { Test } from '@nestjs/testing';
+import { KeycardCredentialError, KeycardModule, RedisKeyStorage, WebIdentity } from 'nestjs-keycard';
 import { unusedPort } from '../grant/fake-token-endpoint.js';
 import { RedisTestServer } from './redis-server.js';
 
@@ -70,6 +71,25 @@ describe('RedisKeyStorage (one WebIdentity key for every replica)', () => {
     expect(b.getPublicJwks().keys.map((key) => key.kid)).toEqual([newKid]);
   });
 
+  it('a KeycardModule app follows a rotation made elsewhere: it publishes the new key, then signs with it', async () => {
+    const credential = new WebIdentity({ serverName: 'Shared Server', keyStorage: new RedisKeyStorage({ url: redis.url, refreshIntervalMs: 100 }) });
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycardModule.forRoot({ zoneId: 'abc', mcpBaseUrl: 'http://localhost:1', applicationCredential: credential })],
+    }).compile();
+    await moduleRef.init();
+    try {
+      const oldKid = credential.signingKeyId;
+      const newKid = await new RedisKeyStorage({ url: redis.url }).rotate(credential.keyId, { propagationMs: 1000, graceMs: 60_000 });
+      const published = () => credential.getPublicJwks().keys.map((key) => key.kid);
+      await until(() => published().includes(newKid));
+      expect(credential.signingKeyId).toBe(oldKid);
+      await until(() => credential.signingKeyId === newKid);
+      expect(published()).toContain(oldKid);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
   it('fails the boot, saying what to do, when Redis cannot be reached', async () => {
     const credential = new WebIdentity({
       serverName: 'Shared Server',
@@ -93,3 +113,12 @@ describe('RedisKeyStorage (one WebIdentity key for every replica)', () => {
     }
   });
 });
+
+/** Waits (up to 10 s) until `condition` holds; the background refresh runs every 100 ms. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('the condition did not hold within 10 s');
+    await sleep(50);
+  }
+}
