@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { Logger } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { KeycardCredentialError, KeycardModule, RedisKeyStorage, WebIdentity } from 'nestjs-keycard';
+import { KeycardCredentialError, KeycardModule, RedisKeyStorage, WebIdentity, type KeycardConfig } from 'nestjs-keycard';
+import { WebIdentityKeyRefresher } from '../../src/well-known/web-identity-key-refresher.js';
 import { unusedPort } from '../grant/fake-token-endpoint.js';
 import { RedisTestServer } from './redis-server.js';
 
@@ -103,12 +105,21 @@ describe('RedisKeyStorage (one WebIdentity key for every replica)', () => {
   it('a failed re-read keeps the keys in use', async () => {
     const a = await replica();
     const kid = a.signingKeyId;
+    const warnings = vi.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    const refresher = new WebIdentityKeyRefresher({ credential: a } as unknown as KeycardConfig);
     await redis.kill();
     try {
       await expect(a.refreshKeys()).rejects.toThrow(KeycardCredentialError);
       expect(a.signingKeyId).toBe(kid);
       expect(a.getPublicJwks().keys).toHaveLength(1);
+      // The app's background refresh says so once per outage, not once per attempt.
+      await refresher.refresh(a);
+      await refresher.refresh(a);
+      await refresher.refresh(a);
+      expect(warnings.mock.calls.filter(([message]) => String(message).includes('Cannot read the WebIdentity keys'))).toHaveLength(1);
+      expect(a.signingKeyId).toBe(kid);
     } finally {
+      warnings.mockRestore();
       await redis.restart();
     }
   });
