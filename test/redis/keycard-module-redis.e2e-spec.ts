@@ -73,6 +73,17 @@ describe('KeycardModule with the redis option', () => {
     expect(zone.exchangeCount).toBe(1);
   });
 
+  it('takes the redis option from forRootAsync too', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [KeycardModule.forRootAsync({ useFactory: async () => ({ zoneUrl: zone.zoneUrl, mcpBaseUrl: 'http://localhost:8000', redis: { url: redis.url } }) })],
+    }).compile();
+    try {
+      expect(moduleRef.get(ExchangeCache)).toBeInstanceOf(RedisExchangeCache);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
   it('refuses redis together with exchangeCache, and a malformed URL, at bootstrap', async () => {
     const boot = (options: Parameters<typeof KeycardModule.forRoot>[0]) =>
       Test.createTestingModule({ imports: [KeycardModule.forRoot(options)] }).compile();
