@@ -89,7 +89,8 @@ export interface KeycardModuleOptions {
    */
   zoneTimeoutMs?: number;
   /**
-   * Maximum number of exchanged tokens kept in the in-memory cache; `0` turns caching off.
+   * Maximum number of exchanged tokens kept in the in-memory cache; `0` turns it off (with
+   * `redis`, every call then reads the token from Redis; without, every call exchanges).
    * @default 1000
    */
   exchangeCacheMaxEntries?: number;
