@@ -15,6 +15,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ClientSecret, KEYCARD_CONFIG, RedisKeyStorage, WebIdentity, type ApplicationCredential, type KeycardConfig } from 'nestjs-keycard';
 import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/local-zone';
 import type { ExampleAppOptions } from '../shared/app-options.js';
+import { clientUrlNotice } from './client-url.js';
 import { startDemoRedis, type DemoRedis } from './demo-redis.js';
 import { startDownstreamApi, type DownstreamApi, type DownstreamRequestRecord } from './downstream-api.js';
 import { RoundRobinProxy } from './load-balancer.js';
@@ -205,8 +206,10 @@ function printBanner(input: {
          `                  sharing Redis ${input.replicas.redis.url} (${input.replicas.redis.origin}): exchanged tokens, exchange lease, WebIdentity key`]
       : []),
     '',
+    ...clientUrlNotice(mcpUrl),
+    '',
     'Connect a client:',
-    '  Scripted client   npm run demo:client                 (another terminal: discovery, login, tool calls)',
+    `  Scripted client   npm run demo:client -- ${mcpUrl}   (another terminal: discovery, login, tool calls)`,
     '  MCP Inspector     npx @modelcontextprotocol/inspector',
     `                    Transport "Streamable HTTP", URL ${mcpUrl}, then Connect (OAuth runs in the browser)`,
     `  Claude Code       claude mcp add --transport http keycard-demo ${mcpUrl}`,
@@ -220,7 +223,7 @@ function printBanner(input: {
           '  whoami          who the server thinks you are (req.user)',
           '  list_events     @Grant(calendar API): calls it with an exchanged token',
           `  daily_briefing  @Grant(calendar + payroll)${zone ? ': the zone refuses payroll → partial error' : ''}`,
-          '  admin_report    needs scope demo:admin → 403 insufficient_scope, the client steps up',
+          '  admin_report    needs scope demo:admin (every call needs mcp:tools) → 403 insufficient_scope, the client steps up',
         ]),
     '',
     'Ctrl+C stops everything.',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHmac, KeyObject, randomUUID, sign } from 'node:crypto';
 
 import { SignJWT, type JWTHeaderParameters } from 'jose';
 
@@ -56,7 +56,26 @@ export async function mintAccessToken(zone: MintContext, options: MintAccessToke
     ...options.header,
   });
   const alg = signer ? signer.alg : SIGNING_ALG;
+  const key = signer ? signer.key : zone.keys.current.privateKey;
+  // jose refuses to sign a `crit` it does not understand; a test hook that mints hostile
+  // tokens must be able to, so such a header is signed here with node:crypto.
+  if ('crit' in header) return signRaw({ ...header, alg }, payload, key);
   return new SignJWT(payload)
     .setProtectedHeader({ ...header, alg } as JWTHeaderParameters)
-    .sign(signer ? signer.key : zone.keys.current.privateKey);
+    .sign(key);
+}
+
+const HASHES: Readonly<Record<string, string>> = { 256: 'sha256', 384: 'sha384', 512: 'sha512' };
+
+function signRaw(header: Record<string, unknown>, payload: Record<string, unknown>, key: unknown): string {
+  const alg = String(header['alg']);
+  const hash = HASHES[alg.slice(2)];
+  if (!hash) throw new Error(`mintAccessToken cannot sign alg ${alg} with a custom crit header`);
+  const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  let signature: Buffer;
+  if (alg.startsWith('HS') && key instanceof Uint8Array) signature = createHmac(hash, key).update(input).digest();
+  else if (key instanceof KeyObject && alg.startsWith('RS')) signature = sign(hash, Buffer.from(input), key);
+  else if (key instanceof KeyObject && alg.startsWith('ES')) signature = sign(hash, Buffer.from(input), { key, dsaEncoding: 'ieee-p1363' });
+  else throw new Error(`mintAccessToken cannot sign alg ${alg} with this key and a custom crit header`);
+  return `${input}.${signature.toString('base64url')}`;
 }

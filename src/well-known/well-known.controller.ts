@@ -7,6 +7,7 @@ import { withoutTrailingSlash } from '../config/zone-url.js';
 import type { PublicJwks } from '../credentials/application-credential.js';
 import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
+import { AdvertisedScopes } from './advertised-scopes.service.js';
 import { buildProtectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
 
 const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
@@ -44,19 +45,20 @@ export class WellKnownController {
   constructor(
     @InjectKeycardConfig() private readonly config: KeycardConfig,
     private readonly zoneMetadata: ZoneMetadataService,
+    private readonly scopes: AdvertisedScopes,
   ) {}
 
   /** The root document describes the first MCP endpoint. */
   @Get(PROTECTED_RESOURCE_PATH)
   getRootProtectedResource(): ProtectedResourceMetadata {
-    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!);
+    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!, this.scopes.list());
   }
 
   @Get(belowPrefix(PROTECTED_RESOURCE_PATH))
   getProtectedResource(@Req() request: KeycardHttpRequest): ProtectedResourceMetadata {
     const resource = this.resourceBelow(`/${PROTECTED_RESOURCE_PATH}`, request);
     if (!resource) throw notFound('No MCP endpoint of this server has protected-resource metadata at this path.');
-    return buildProtectedResourceMetadata(this.config, resource);
+    return buildProtectedResourceMetadata(this.config, resource, this.scopes.list());
   }
 
   /** The zone's authorization server metadata, as the zone serves it (502 when it cannot be fetched). */
