@@ -11,7 +11,7 @@
  *   npm start -- --app hello-world           the hello-world server
  *   npm start -- --replicas 3                three replicas behind a loopback load balancer, sharing Redis
  */
-import type { INestApplication } from '@nestjs/common';
+import { ConsoleLogger, type INestApplication } from '@nestjs/common';
 import { ClientSecret, KEYCARD_CONFIG, RedisKeyStorage, WebIdentity, type ApplicationCredential, type KeycardConfig } from 'nestjs-keycard';
 import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/local-zone';
 import type { ExampleAppOptions } from '../shared/app-options.js';
@@ -56,6 +56,22 @@ function replicasFromArgs(argv: readonly string[]): number {
   const count = Number(argv[index + 1]);
   if (!Number.isInteger(count) || count < 1 || count > 16) throw new Error(`--replicas takes a number from 1 to 16, got "${argv[index + 1] ?? ''}"`);
   return count;
+}
+
+/**
+ * The replicas' logger: errors and warnings, except the listen-address warning. Behind the
+ * load balancer each replica listens on a port of its own while the public URL names the
+ * balancer's port, which is what that warning is about and exactly what is meant here.
+ */
+class ReplicaLogger extends ConsoleLogger {
+  constructor() {
+    super({ logLevels: ['error', 'warn'] });
+  }
+
+  override warn(message: unknown, ...rest: unknown[]): void {
+    if (typeof message === 'string' && message.startsWith('mcpBaseUrl (MCP_SERVER_URL) is')) return;
+    super.warn(message, ...(rest as [string?]));
+  }
 }
 
 /** Several replicas: the Redis they share, the load balancer on the MCP port, and where each replica listens. */
@@ -141,7 +157,7 @@ async function main(): Promise<void> {
     const createApp = (await entry.load()) as (options: ExampleAppOptions) => Promise<INestApplication>;
     const apps: INestApplication[] = [];
     for (let i = 0; i < replicas; i++) {
-      const replica = await createApp({ ...options, applicationCredential: credentialFor() });
+      const replica = await createApp({ ...options, applicationCredential: credentialFor(), ...(replicas > 1 && { logger: new ReplicaLogger() }) });
       closers.push(() => replica.close());
       apps.push(replica);
     }
