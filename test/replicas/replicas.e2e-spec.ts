@@ -10,6 +10,8 @@ import { ReplicaCluster } from './fixtures/replica-cluster.js';
 import { RoundRobinProxy } from '../../apps/demo/load-balancer.js';
 
 const USER = 'alice';
+/** The scope every tool call of the delegated-access app needs. */
+const TOOLS_SCOPE = 'mcp:tools';
 const REPLICAS = 3;
 
 /**
@@ -109,7 +111,7 @@ describe('three replicas behind a load balancer, sharing Redis', () => {
   });
 
   it('a burst of 200 calls with one fresh token over 3 replicas makes exactly one exchange per resource', async () => {
-    const token = await zone.mintAccessToken({ sub: 'burst-user', resource: mcpUrl().href });
+    const token = await zone.mintAccessToken({ sub: 'burst-user', resource: mcpUrl().href, scope: TOOLS_SCOPE });
     const callers = await Promise.all(Array.from({ length: 4 }, () => tokenClient(token)));
     zone.clearRecords();
     // Slow the zone down so that the calls really overlap on every replica.
@@ -127,7 +129,7 @@ describe('three replicas behind a load balancer, sharing Redis', () => {
   });
 
   it('killing Redis mid-run loses no request; each replica carries on with its own cache', async () => {
-    const tokens = await Promise.all([1, 2, 3].map((n) => zone.mintAccessToken({ sub: `wave-${n}`, resource: mcpUrl().href })));
+    const tokens = await Promise.all([1, 2, 3].map((n) => zone.mintAccessToken({ sub: `wave-${n}`, resource: mcpUrl().href, scope: TOOLS_SCOPE })));
     const callers = await Promise.all(tokens.map((token) => tokenClient(token)));
     const wave = (caller: Client) => Promise.all(Array.from({ length: 30 }, () => listEvents(caller)));
 
