@@ -1,7 +1,8 @@
 /**
  * The part of a node-redis client (`redis` v5 or later, `createClient()`) Keycard uses:
  * raw commands through `sendCommand`. Pass the client your app already has (the one under
- * `@keyv/redis` or a cache-manager Redis store works too).
+ * `@keyv/redis` or a cache-manager Redis store works too). A single-node client: a cluster
+ * client (`createCluster()`) sends commands differently and is not supported.
  */
 export interface KeycardRedisClient {
   /** Whether the client is connected and ready for commands. */

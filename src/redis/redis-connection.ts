@@ -115,7 +115,8 @@ export class RedisConnection {
       this.markUp();
       return reply;
     } catch (error: unknown) {
-      if (isRedisReplyError(error)) throw error;
+      // Error replies too (e.g. NOPERM from an ACL): Redis cannot be used as configured, and
+      // the outage line names the reason once instead of a warning per request.
       this.markDown(error);
       throw error instanceof KeycardRedisUnavailableError ? error : new KeycardRedisUnavailableError('Redis command failed', { cause: error });
     } finally {
@@ -184,11 +185,6 @@ async function closeClient(client: { isOpen: boolean; close(): Promise<unknown>;
   // A graceful close waits for Redis; bound it so shutdown never hangs on a stopped server.
   const closed = await Promise.race([client.close().then(() => true, () => false), delay(1000).then(() => false)]);
   if (!closed) client.destroy();
-}
-
-/** An error reply from Redis itself (wrong type, script error): Redis is up, the command is wrong. */
-function isRedisReplyError(error: unknown): boolean {
-  return error instanceof Error && error.constructor.name === 'ErrorReply';
 }
 
 function describe(error: unknown): string {
