@@ -25,8 +25,11 @@ describe('RedisConnection on a real Redis', () => {
     const connection = await RedisConnection.open({ url: redis.url, commandTimeoutMs: 50 }, 'test');
     try {
       const reply = connection.command(['PING']);
-      // Redis answers within a millisecond, but this process reads the answer only after 200 ms.
-      blockEventLoop(200);
+      // node-redis writes the command on the next turn of the event loop (setImmediate).
+      await new Promise((resolve) => setImmediate(resolve));
+      // Redis answers within milliseconds (within this second even on a saturated machine), but
+      // this process reads the answer only after the busy second, long past the 50 ms timeout.
+      blockEventLoop(1000);
       await expect(reply).resolves.toBe('PONG');
       expect(connection.available).toBe(true);
     } finally {
