@@ -17,7 +17,8 @@ import { ExpressAdapter } from '@nestjs/platform-express';
 import { AccessContext, AccessCtx, ClientSecret, Grant, KeycardAuthGuard, KeycardModule, type KeycardModuleOptions } from '../src/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/local-zone/index.js';
 import { serveIpc, type IpcReady } from './bench-ipc.js';
-import { BENCH_MCP_BASE_URL, BENCH_RESOURCES } from './bench.constants.js';
+import { BENCH_RESOURCES } from './bench.constants.js';
+import { REPLICAS_BENCH_BASE_URL } from './replicas.constants.js';
 
 const [FIRST] = BENCH_RESOURCES;
 
@@ -56,7 +57,7 @@ function feature(prefix: string, zoneUrl: string, extra: Partial<KeycardModuleOp
     imports: [
       KeycardModule.forRoot({
         zoneUrl,
-        mcpBaseUrl: BENCH_MCP_BASE_URL,
+        mcpBaseUrl: REPLICAS_BENCH_BASE_URL,
         mcpServerName: 'Benchmark replica',
         applicationCredential: new ClientSecret(DEMO_CLIENT_ID, DEMO_CLIENT_SECRET),
         ...extra,

@@ -20,7 +20,7 @@ import autocannon from 'autocannon';
 import { startDemoRedis, type DemoRedis } from '../apps/demo/demo-redis.js';
 import { IpcClient, waitReady } from './bench-ipc.js';
 import { describeMachine, fixed, measure, ratio, type Measurement, type Sample } from './bench-report.js';
-import { BENCH_MCP_RESOURCE } from './bench.constants.js';
+import { REPLICAS_BENCH_RESOURCE } from './replicas.constants.js';
 import type { ZoneCounts } from './bench-zone.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,7 +87,7 @@ async function fire(app: Child, path: string, tokens: readonly string[], duratio
 
 /** `BURST` concurrent requests with one token, round-robin over the replicas; exchanges the zone saw. */
 async function burst(zone: Child, apps: readonly Child[], path: string, sub: string): Promise<{ exchanges: number; failures: number; ms: number }> {
-  const [token] = await zone.ipc.call<string[]>('mint', { subs: [sub], resource: BENCH_MCP_RESOURCE });
+  const [token] = await zone.ipc.call<string[]>('mint', { subs: [sub], resource: REPLICAS_BENCH_RESOURCE });
   await zone.ipc.call('clearRecords');
   const startedAt = performance.now();
   const statuses = await Promise.all(
@@ -122,7 +122,7 @@ async function main(): Promise<void> {
     const [app] = apps as [Child];
     log(`redis ${redis.url} (${redis.origin}), zone ${zone.url}, replicas ${apps.map((a) => a.url).join(' ')}`);
 
-    const tokens = await zone.ipc.call<string[]>('mint', { subs: Array.from({ length: USERS }, (_, i) => `bench-user-${i}`), resource: BENCH_MCP_RESOURCE });
+    const tokens = await zone.ipc.call<string[]>('mint', { subs: Array.from({ length: USERS }, (_, i) => `bench-user-${i}`), resource: REPLICAS_BENCH_RESOURCE });
     log('warm-up');
     for (const { path } of Object.values(SCENARIOS)) await fire(app, path, tokens, 2);
     const names = Object.keys(SCENARIOS) as Scenario[];
