@@ -66,7 +66,8 @@ export interface KeycardModuleOptions {
    */
   scopesSupported?: readonly string[];
   /**
-   * Extra audiences accepted in inbound tokens, besides the MCP resource URLs.
+   * Extra audiences accepted in inbound tokens at every MCP endpoint (server-wide), besides
+   * the MCP base URL and each endpoint's own resource URL.
    * @default []
    */
   additionalAudiences?: readonly string[];
@@ -153,8 +154,13 @@ export interface KeycardConfig {
   readonly mcpBaseUrl: string;
   /** One entry per MCP endpoint. */
   readonly resources: readonly KeycardResourceConfig[];
-  /** Every `aud` value accepted on inbound tokens. */
+  /**
+   * Every `aud` value accepted on inbound tokens at one endpoint or another (each endpoint
+   * accepts only its own resource URL, the MCP base URL and `extraAudiences`).
+   */
   readonly audiences: readonly string[];
+  /** The `additionalAudiences` option: accepted at every endpoint, like the MCP base URL. */
+  readonly extraAudiences: readonly string[];
   readonly mcpServerName: string;
   readonly requiredScopes: readonly string[];
   readonly scopesSupported: readonly string[];

@@ -2,6 +2,7 @@ import type { EnvReader } from '../credentials/application-credential.js';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import type { KeycardConfig, KeycardJwtAlgorithm, KeycardModuleOptions } from './keycard-options.interface.js';
 import { buildAudiences, buildResources, DEFAULT_MCP_PATH, normalizeMcpBaseUrl } from './mcp-resources.js';
+import { scopeTokenProblem } from './scope-token.js';
 import { present, resolveZone } from './zone-url.js';
 
 const SUPPORTED_ALGORITHMS: readonly KeycardJwtAlgorithm[] = [
@@ -33,6 +34,21 @@ function stringList(problems: string[], name: string, value: readonly string[] |
   if (value === undefined) return [];
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string' || v.trim() === '' || /\s/.test(v))) {
     problems.push(`${name} must be a list of non-empty strings without spaces.`);
+    return [];
+  }
+  return [...new Set(value)];
+}
+
+/** A list of RFC 6749 scope-tokens; each bad one is named. */
+function scopeList(problems: string[], name: string, value: readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.push(`${name} must be a list of scope strings, got ${typeof value}.`);
+    return [];
+  }
+  const problem = scopeTokenProblem(name, value);
+  if (problem !== undefined) {
+    problems.push(problem);
     return [];
   }
   return [...new Set(value)];
@@ -75,8 +91,8 @@ export function resolveKeycardSettings(options: KeycardModuleOptions, env: EnvRe
     );
   }
 
-  const requiredScopes = stringList(problems, 'requiredScopes', options.requiredScopes);
-  const scopesSupported = [...new Set([...requiredScopes, ...stringList(problems, 'scopesSupported', options.scopesSupported)])];
+  const requiredScopes = scopeList(problems, 'requiredScopes', options.requiredScopes);
+  const scopesSupported = [...new Set([...requiredScopes, ...scopeList(problems, 'scopesSupported', options.scopesSupported)])];
   const additionalAudiences = stringList(problems, 'additionalAudiences', options.additionalAudiences);
 
   const clockToleranceSeconds = numberSetting(problems, 'clockToleranceSeconds', options.clockToleranceSeconds, 5, (n) => n >= 0 && n <= 300, 'between 0 and 300');
@@ -95,6 +111,7 @@ export function resolveKeycardSettings(options: KeycardModuleOptions, env: EnvRe
     mcpBaseUrl,
     resources: Object.freeze(resources.map((r) => Object.freeze({ ...r }))),
     audiences: Object.freeze(buildAudiences(mcpBaseUrl, resources, additionalAudiences)),
+    extraAudiences: Object.freeze(additionalAudiences),
     mcpServerName,
     requiredScopes: Object.freeze(requiredScopes),
     scopesSupported: Object.freeze(scopesSupported),

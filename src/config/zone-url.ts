@@ -27,6 +27,15 @@ export function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/**
+ * The same URL text up to one trailing slash on either side: `https://z` = `https://z/`, but
+ * not `https://z//` (issuers, audiences and resources are compared this way, never looser).
+ */
+export function sameUrl(a: string, b: string): boolean {
+  const trim = (url: string): string => (url.endsWith('/') ? url.slice(0, -1) : url);
+  return a === b || trim(a) === trim(b);
+}
+
 /** Parses an absolute http(s) URL or returns a problem that names the setting. */
 export function parseHttpUrl(value: string, setting: string): URL | string {
   let url: URL;

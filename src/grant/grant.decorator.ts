@@ -1,4 +1,5 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
+import { scopeStringProblem, scopeTokenProblem } from '../config/scope-token.js';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import type { GrantMetadata, GrantOptions } from './grant-options.interface.js';
 import { GRANT_METADATA } from './grant.constants.js';
@@ -17,8 +18,19 @@ function checkResources(resources: readonly string[]): void {
   }
 }
 
+/** Scopes as a space-separated string or a list of RFC 6749 scope-tokens. */
+function checkScopeValue(value: string | readonly string[]): void {
+  const problem = typeof value === 'string' ? scopeStringProblem('@Grant()', value) : scopeTokenProblem('@Grant() scopes', value);
+  if (problem !== undefined) throw new KeycardConfigurationError(problem);
+}
+
 function checkScopeMap(resources: readonly string[], scopes: GrantOptions['scopes']): void {
-  if (scopes === undefined || typeof scopes === 'string' || Array.isArray(scopes)) return;
+  if (scopes === undefined) return;
+  if (typeof scopes === 'string' || Array.isArray(scopes)) {
+    checkScopeValue(scopes as string | readonly string[]);
+    return;
+  }
+  for (const value of Object.values(scopes as Readonly<Record<string, string | readonly string[]>>)) checkScopeValue(value);
   for (const key of Object.keys(scopes)) {
     if (!resources.includes(key)) {
       throw new KeycardConfigurationError(
