@@ -7,6 +7,9 @@ import { TokenExchangeError } from './token-exchange.error.js';
 /** How often a replica waiting for another one's exchange looks for the result, in ms. */
 const LEASE_POLL_MS = 20;
 
+/** Every this many looks, the waiter also checks the lease is still held (a holder that failed releases it). */
+const LEASE_CHECK_EVERY = 4;
+
 /** What the shared level answers: a token another replica stored, or the go-ahead to exchange (then `release`). */
 export type SharedLookup = { readonly entry: ExchangeCacheEntry } | { readonly entry?: undefined; release(): Promise<void> };
 
@@ -90,11 +93,12 @@ export class SharedExchangeLevel {
     const lease = this.lease as RedisExchangeLease;
     const deadline = this.now() + this.leaseMs;
     try {
-      while (this.now() < deadline) {
+      for (let look = 1; this.now() < deadline; look++) {
         await new Promise((resolve) => setTimeout(resolve, LEASE_POLL_MS));
         const entry = await this.cache.get(key);
         if (entry !== undefined) return entry;
-        if (!(await lease.isHeld(key.id))) return await this.cache.get(key);
+        // One round trip per look; the lease itself is checked less often.
+        if (look % LEASE_CHECK_EVERY === 0 && !(await lease.isHeld(key.id))) return await this.cache.get(key);
       }
     } catch (error: unknown) {
       this.failed('wait for another replica', error);

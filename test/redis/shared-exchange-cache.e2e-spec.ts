@@ -171,6 +171,18 @@ describe('shared exchange cache and lease on a real Redis', () => {
     expect(zone.exchangeCount).toBe(1);
   });
 
+  it('when the lease holder’s exchange fails, the waiting replica exchanges itself without waiting out the lease', async () => {
+    const two = await startReplicas(2, { commandTimeoutMs: 1000 });
+    zone.setFault('token', { latencyMs: 200, failResources: [API] });
+    const subject = await zone.mintAccessToken({ sub: 'heidi', resource: MCP });
+    const started = Date.now();
+    const contexts = await Promise.all(two.map((replica) => grant(replica, subject, [API])));
+    expect(contexts.map((context) => context.getStatus())).toEqual(['error', 'error']);
+    // Failures are not shared: each replica asked once; the waiter did not sit out the 5.5 s lease.
+    expect(zone.exchangeCount).toBe(2);
+    expect(Date.now() - started).toBeLessThan(5500);
+  });
+
   it('keeps answering when Redis is killed mid-run, and shares again once it is back', async () => {
     const three = await startReplicas(3, { retryAfterMs: 200, commandTimeoutMs: 1000 });
     const first = await zone.mintAccessToken({ sub: 'frank', resource: MCP });
