@@ -26,9 +26,12 @@ export { WebIdentity, type WebIdentityOptions } from './credentials/web-identity
 export {
   WebIdentityKeyStorage,
   type WebIdentityKeyPair,
+  type WebIdentityKeySet,
   type WebIdentityPublicJwk,
 } from './credentials/web-identity-key-storage.js';
 export { FileKeyStorage } from './credentials/file-key-storage.js';
+export { MountedKeyStorage, type MountedKeyStorageOptions } from './credentials/mounted-key-storage.js';
+export { RedisKeyStorage, type RedisKeyRotationOptions, type RedisKeyStorageOptions } from './redis/redis-key-storage.js';
 export {
   EKSWorkloadIdentity,
   type EKSWorkloadIdentityOptions,
@@ -64,8 +67,11 @@ export type { AccessErrorEntry, AccessErrors, AccessStatus } from './grant/acces
 export type { TokenResponse } from './grant/token-response.interface.js';
 export { ResourceAccessError, type ResourceAccessErrorType } from './grant/resource-access.error.js';
 export { TokenExchangeError } from './grant/token-exchange.error.js';
-export { ExchangeCache, type ExchangeCacheEntry } from './grant/exchange-cache.js';
+export { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './grant/exchange-cache.js';
 export { MemoryExchangeCache, type MemoryExchangeCacheOptions } from './grant/memory-exchange-cache.js';
+
+// Several replicas (Redis)
+export type { KeycardRedisClient, KeycardRedisOptions } from './redis/keycard-redis-options.interface.js';
 
 // Errors
 export { KeycardConfigurationError, KeycardCredentialError, KeycardError, ZoneDiscoveryError } from './errors/keycard.error.js';

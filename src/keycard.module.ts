@@ -15,6 +15,7 @@ import { AdvertisedScopes } from './well-known/advertised-scopes.service.js';
 import { keycardCorsRoutes } from './well-known/keycard-cors.routes.js';
 import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
+import { WebIdentityKeyRefresher } from './well-known/web-identity-key-refresher.js';
 import { ZoneMetadataService } from './zone/zone-metadata.service.js';
 
 const providers: Provider[] = [
@@ -32,6 +33,7 @@ const providers: Provider[] = [
   ZoneMetadataService,
   AdvertisedScopes,
   ListenAddressChecker,
+  WebIdentityKeyRefresher,
   ...authProviders,
   ...grantProviders,
 ];

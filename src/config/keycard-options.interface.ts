@@ -1,5 +1,6 @@
 import type { ApplicationCredential } from '../credentials/application-credential.js';
 import type { ExchangeCache } from '../grant/exchange-cache.js';
+import type { KeycardRedisOptions } from '../redis/keycard-redis-options.interface.js';
 
 /** JWS algorithms the guard can accept. HMAC and `none` are deliberately absent. */
 export type KeycardJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -91,16 +92,28 @@ export interface KeycardModuleOptions {
    */
   zoneTimeoutMs?: number;
   /**
-   * Maximum number of exchanged tokens kept in the in-memory cache; `0` turns caching off.
+   * Maximum number of exchanged tokens kept in the in-memory cache; `0` turns it off (with
+   * `redis`, every call then reads the token from Redis; without, every call exchanges).
    * @default 1000
    */
   exchangeCacheMaxEntries?: number;
   /**
-   * Where exchanged tokens are kept, e.g. a store shared by several instances: an
-   * `ExchangeCache` implementation. Entries must not outlive the expiry they are given.
+   * Where exchanged tokens are kept: a `MemoryExchangeCache`, or your own `ExchangeCache` for a
+   * store shared by several instances (each process then keeps an in-memory LRU of
+   * `exchangeCacheMaxEntries` in front of it). Entries must not outlive the expiry they are
+   * given. For Redis, use the `redis` option instead.
    * @default an in-memory LRU of `exchangeCacheMaxEntries` entries
    */
   exchangeCache?: ExchangeCache;
+  /**
+   * Several replicas: share exchanged tokens through Redis (encrypted with a key derived from
+   * the caller's token, expiring by TTL) and exchange each token once across replicas (a short
+   * Redis lease). `{ url }`, or `{ client }` with the app's node-redis client (`npm install redis`).
+   * Each process keeps its in-memory cache in front. Redis is an optimisation: down or slow,
+   * every replica carries on with its own cache. Not together with `exchangeCache`.
+   * @default none: every process keeps its own cache
+   */
+  redis?: KeycardRedisOptions;
 }
 
 /** One MCP endpoint of this server, as a protected resource. */

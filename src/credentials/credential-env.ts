@@ -6,6 +6,12 @@ export const CREDENTIAL_ENV = Object.freeze({
   CLIENT_SECRET: 'KEYCARD_CLIENT_SECRET',
   CREDENTIAL_TYPE: 'KEYCARD_APPLICATION_CREDENTIAL_TYPE',
   WEB_IDENTITY_KEY_STORAGE_DIR: 'KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR',
+  /** A mounted secret: path of the WebIdentity signing key (PKCS#8 PEM). */
+  WEB_IDENTITY_PRIVATE_KEY_FILE: 'KEYCARD_WEB_IDENTITY_PRIVATE_KEY_FILE',
+  /** The WebIdentity signing key itself (PKCS#8 PEM), e.g. from a secret. */
+  WEB_IDENTITY_PRIVATE_KEY: 'KEYCARD_WEB_IDENTITY_PRIVATE_KEY',
+  /** Comma-separated paths of keys published beside the signing key (previous / next key of a rotation). */
+  WEB_IDENTITY_PUBLISHED_KEY_FILES: 'KEYCARD_WEB_IDENTITY_PUBLISHED_KEY_FILES',
   /** The EKS token file variables, in precedence order. */
   EKS_TOKEN_FILE: Object.freeze([
     'KEYCARD_EKS_WORKLOAD_IDENTITY_TOKEN_FILE',

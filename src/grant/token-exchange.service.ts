@@ -3,15 +3,21 @@ import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { AccessContext } from './access-context.js';
 import type { AccessErrorEntry } from './access-context.types.js';
-import type { ExchangeCache, ExchangeCacheEntry } from './exchange-cache.js';
+import type { ExchangeCache, ExchangeCacheEntry, ExchangeCacheKey } from './exchange-cache.js';
 import { exchangeCacheKey, normalizeScope } from './exchange-cache-key.js';
+import { sharedExchangeCacheKey } from './exchange-seal.js';
 import { MemoryExchangeCache } from './memory-exchange-cache.js';
+import type { RedisExchangeLease } from './redis-exchange-lease.js';
+import { SharedExchangeLevel } from './shared-exchange-level.js';
 import type { TokenExchangeClient } from './token-exchange.client.js';
 import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
 
 /** Default margin before expiry at which a cached token is no longer served: 30 s. */
 const DEFAULT_REFRESH_SKEW_SECONDS = 30;
+
+/** Default lease time, also the longest wait for another replica's exchange: 5.5 s. */
+const DEFAULT_LEASE_MS = 5500;
 
 /** The global error of a context whose request carried no bearer token. */
 export const NO_AUTHENTICATION_TOKEN_MESSAGE = 'no authentication token available';
@@ -23,8 +29,17 @@ export type GrantScopes = string | readonly string[] | Readonly<Record<string, s
 export interface TokenExchangeServiceOptions {
   /** Sends the exchange requests. */
   readonly client: TokenExchangeClient;
-  /** Keeps exchanged tokens. */
+  /**
+   * Keeps exchanged tokens: a `MemoryExchangeCache`, or a shared cache (e.g. `RedisExchangeCache`),
+   * which then gets an in-memory cache of `memoryMaxEntries` in front of it.
+   */
   readonly cache: ExchangeCache;
+  /** Entries of the in-memory cache put in front of a shared `cache`. Default: 1000. */
+  readonly memoryMaxEntries?: number;
+  /** Cross-replica single-flight (with a shared cache): one replica exchanges, the others read its result. */
+  readonly lease?: RedisExchangeLease;
+  /** Lease time in ms, also the longest wait for another replica's exchange. Default: 5500. */
+  readonly leaseMs?: number;
   /** Clock in ms since the epoch. Default: `Date.now`. */
   readonly now?: () => number;
   /** A cached token is dropped this many seconds before it (or the subject token) expires. Default: 30. */
@@ -57,13 +72,19 @@ export interface ExchangeAllParams {
  * RFC 8693 exchanges with caching and single-flight: a cached token is served until shortly
  * before the earlier of its own and the subject token's expiry; concurrent identical
  * exchanges share one request; failures are never cached.
+ *
+ * Two cache levels: this process's `MemoryExchangeCache` (synchronous, read first) and an
+ * optional shared cache (Redis) read on a miss. With a lease, concurrent identical exchanges
+ * on several replicas share one request too. The shared level is an optimisation: when it
+ * fails or is slow (bounded by its timeouts) the process exchanges on its own.
  */
 export class TokenExchangeService {
   private readonly logger = new Logger(TokenExchangeService.name);
   private readonly client: TokenExchangeClient;
-  private readonly cache: ExchangeCache;
-  /** The cache when it answers synchronously (the in-memory default): enables `exchangeAllFromCache`. */
-  private readonly syncCache: MemoryExchangeCache | undefined;
+  /** The in-process level, read synchronously (also by `exchangeAllFromCache`). */
+  private readonly memory: MemoryExchangeCache;
+  /** The shared level (and cross-replica single-flight), when there is one. */
+  private readonly shared: SharedExchangeLevel | undefined;
   private readonly now: () => number;
   private readonly refreshSkewMs: number;
   private readonly inFlight = new Map<string, Promise<TokenResponse>>();
@@ -74,9 +95,18 @@ export class TokenExchangeService {
       throw new KeycardConfigurationError(`token exchange refreshSkewSeconds must be a number >= 0, got ${String(skew)}`);
     }
     this.client = options.client;
-    this.cache = options.cache;
-    this.syncCache = options.cache instanceof MemoryExchangeCache ? options.cache : undefined;
+    const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    if (!Number.isSafeInteger(leaseMs) || leaseMs < 1) {
+      throw new KeycardConfigurationError(`token exchange leaseMs must be a whole number >= 1, got ${String(leaseMs)}`);
+    }
     this.now = options.now ?? Date.now;
+    if (options.cache instanceof MemoryExchangeCache) {
+      this.memory = options.cache;
+      this.shared = undefined;
+    } else {
+      this.memory = new MemoryExchangeCache({ maxEntries: options.memoryMaxEntries, now: this.now });
+      this.shared = new SharedExchangeLevel(options.cache, options.lease, leaseMs, this.now, this.logger);
+    }
     this.refreshSkewMs = skew * 1000;
   }
 
@@ -130,13 +160,12 @@ export class TokenExchangeService {
   /**
    * The synchronous fast path of `exchangeAll` for a grant whose every token is in the cache:
    * the same `AccessContext` `exchangeAll` would build, without promises. `undefined` — call
-   * `exchangeAll` — when any resource is not cached or is being exchanged, when there is no
-   * subject token, or when the cache is not a synchronous one (`MemoryExchangeCache`): a
-   * custom cache is read once, on the async path.
+   * `exchangeAll` — when any resource is not in this process's cache or is being exchanged,
+   * or when there is no subject token. Reads only the in-memory level, never a shared cache.
    */
   exchangeAllFromCache(params: ExchangeAllParams): AccessContext | undefined {
-    const cache = this.syncCache;
-    if (cache === undefined || !params.subjectToken) {
+    const cache = this.memory;
+    if (!params.subjectToken) {
       return undefined;
     }
     const resources = params.resources.length === 1 ? params.resources : [...new Set(params.resources)];
@@ -144,7 +173,7 @@ export class TokenExchangeService {
     try {
       for (const resource of resources) {
         const key = exchangeCacheKey(params.subjectToken, resource, scopeFor(params.scopes, resource));
-        const entry = this.inFlight.has(key) ? undefined : cache.get(key);
+        const entry = this.inFlight.has(key) ? undefined : cache.peek(key);
         if (entry === undefined) {
           return undefined;
         }
@@ -162,10 +191,27 @@ export class TokenExchangeService {
   }
 
   private async lookupOrExchange(key: string, params: ExchangeParams, scope: string): Promise<TokenResponse> {
-    const cached = await this.readCache(key);
-    if (cached) {
-      return withRemainingLifetime(cached, this.now());
+    const local = this.memory.peek(key);
+    if (local) {
+      return withRemainingLifetime(local, this.now());
     }
+    if (this.shared === undefined) {
+      return this.exchangeAndStore(key, undefined, params, scope);
+    }
+    const sharedKey = sharedExchangeCacheKey(params.subjectToken, params.resource, scope);
+    const found = await this.shared.findOrLead(sharedKey);
+    if (found.entry !== undefined) {
+      return this.keepLocally(key, found.entry, params.subjectExpiresAt);
+    }
+    try {
+      return await this.exchangeAndStore(key, sharedKey, params, scope);
+    } finally {
+      await found.release();
+    }
+  }
+
+  /** Exchanges, then stores the token in memory and in the shared cache (when both rules allow). */
+  private async exchangeAndStore(key: string, sharedKey: ExchangeCacheKey | undefined, params: ExchangeParams, scope: string): Promise<TokenResponse> {
     const obtainedAtMs = this.now();
     let response: TokenResponse;
     try {
@@ -181,9 +227,18 @@ export class TokenExchangeService {
     }
     const expiresAtMs = this.cacheUntil(response, obtainedAtMs, params.subjectExpiresAt);
     if (expiresAtMs !== undefined) {
-      await this.writeCache(key, { response, obtainedAtMs }, expiresAtMs);
+      const entry = { response, obtainedAtMs };
+      this.memory.put(key, entry, expiresAtMs);
+      if (sharedKey !== undefined) await this.shared?.write(sharedKey, entry, expiresAtMs);
     }
     return response;
+  }
+
+  /** Puts an entry read from the shared cache in memory, under the same expiry rules, and serves it. */
+  private keepLocally(key: string, entry: ExchangeCacheEntry, subjectExpiresAt: number | undefined): TokenResponse {
+    const expiresAtMs = this.cacheUntil(entry.response, entry.obtainedAtMs, subjectExpiresAt);
+    if (expiresAtMs !== undefined) this.memory.put(key, entry, expiresAtMs);
+    return withRemainingLifetime(entry, this.now());
   }
 
   /** When to stop serving a cached token, or `undefined` to not cache it. */
@@ -200,23 +255,6 @@ export class TokenExchangeService {
     }
     const until = Math.min(...limits) - this.refreshSkewMs;
     return until > this.now() ? until : undefined;
-  }
-
-  private async readCache(key: string): Promise<ExchangeCacheEntry | undefined> {
-    try {
-      return await this.cache.get(key);
-    } catch (error) {
-      this.logger.warn(`Exchange cache lookup failed; exchanging without it: ${reasonOf(error)}`);
-      return undefined;
-    }
-  }
-
-  private async writeCache(key: string, entry: ExchangeCacheEntry, expiresAtMs: number): Promise<void> {
-    try {
-      await this.cache.set(key, entry, expiresAtMs);
-    } catch (error) {
-      this.logger.warn(`Exchange cache write failed; the token is used but not cached: ${reasonOf(error)}`);
-    }
   }
 
   private toErrorEntry(resource: string, error: unknown): AccessErrorEntry {

@@ -179,11 +179,8 @@ describe('TokenExchangeService', () => {
       async set(): Promise<void> {
         throw new Error('store unreachable');
       }
-      delete(): void {}
-      clear(): void {}
-      get size(): number {
-        return 0;
-      }
+      async delete(): Promise<void> {}
+      async clear(): Promise<void> {}
     }
     const token = await exchange(service({ cache: new BrokenCache() }));
     expect(token.accessToken).toBe(`exchanged:${API}:1`);

@@ -19,6 +19,7 @@ export class DelegatedAccessSdkModule {
           // The SDK's scopeChallenge is not a decorator the module can find: advertise it here.
           scopesSupported: [ADMIN_SCOPE],
           applicationCredential: options.applicationCredential,
+          redis: options.redis,
           isGlobal: true,
         }),
       ],

@@ -18,6 +18,7 @@ export class DelegatedAccessModule {
           // (found on `@ToolScopes` and advertised in `scopes_supported`) when a tool needs it.
           requiredScopes: [TOOLS_SCOPE],
           applicationCredential: options.applicationCredential,
+          redis: options.redis,
           isGlobal: true,
         }),
       ],
