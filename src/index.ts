@@ -60,7 +60,7 @@ export { GrantService, type GrantSubject, type SdkHandlerContext } from './grant
 export type { GrantOptions } from './grant/grant-options.interface.js';
 export type { GrantScopes } from './grant/token-exchange.service.js';
 export { AccessContext } from './grant/access-context.js';
-export type { AccessErrorEntry, AccessErrors, AccessStatus } from './grant/access-context.types.js';
+export type { AccessErrorEntry, AccessErrorInit, AccessErrors, AccessStatus } from './grant/access-context.types.js';
 export type { TokenResponse } from './grant/token-response.interface.js';
 export { ResourceAccessError, type ResourceAccessErrorType } from './grant/resource-access.error.js';
 export { TokenExchangeError } from './grant/token-exchange.error.js';

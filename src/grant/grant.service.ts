@@ -35,7 +35,7 @@ export class GrantService {
   async grant(subject: GrantSubject, resources: readonly string[], options: GrantOptions = {}): Promise<AccessContext> {
     if (!subject.token) {
       const context = new AccessContext();
-      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE });
+      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE, retryable: false });
       return context;
     }
     let metadata;
@@ -48,6 +48,7 @@ export class GrantService {
         message: 'the authorization server is unreachable',
         code: 'temporarily_unavailable',
         description: (error as Error).message,
+        retryable: true,
       });
       return context;
     }

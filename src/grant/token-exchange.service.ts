@@ -101,7 +101,7 @@ export class TokenExchangeService {
   async exchangeAll(params: ExchangeAllParams): Promise<AccessContext> {
     const context = new AccessContext();
     if (!params.subjectToken) {
-      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE });
+      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE, retryable: false });
       return context;
     }
     const resources = [...new Set(params.resources)];
@@ -222,9 +222,9 @@ export class TokenExchangeService {
   private toErrorEntry(resource: string, error: unknown): AccessErrorEntry {
     const message = `Token exchange failed for ${resource}`;
     if (error instanceof TokenExchangeError) {
-      return { message, code: error.code, description: error.description ?? error.message };
+      return { message, code: error.code, description: error.description ?? error.message, retryable: error.retryable };
     }
-    return { message, code: 'internal_error', description: 'unexpected error during the token exchange' };
+    return { message, code: 'internal_error', description: 'unexpected error during the token exchange', retryable: false };
   }
 }
 
