@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
 import { AccessContext } from './access-context.js';
 import type { GrantOptions } from './grant-options.interface.js';
+import { grantMetadataOf } from './grant-metadata.js';
 import { NO_AUTHENTICATION_TOKEN_MESSAGE, TokenExchangeService } from './token-exchange.service.js';
 
 /** The caller a grant is made for: the inbound token the guard verified. */
@@ -97,7 +98,7 @@ export class GrantService {
     handler: (...params: [...Args, Ctx, AccessContext]) => Result | Promise<Result>,
     options: GrantOptions = {},
   ): (...params: [...Args, Ctx]) => Promise<Result> {
-    const list = typeof resources === 'string' ? [resources] : [...resources];
+    const { resources: list } = grantMetadataOf('withGrant()', resources, options);
     return async (...params) => {
       const ctx = params[params.length - 1] as Ctx | undefined;
       const authInfo = ctx?.http?.authInfo;
