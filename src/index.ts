@@ -57,7 +57,12 @@ export { Grant } from './grant/grant.decorator.js';
 export { AccessCtx } from './grant/access-ctx.decorator.js';
 export { GrantInterceptor } from './grant/grant.interceptor.js';
 export { GrantService, type GrantSubject, type SdkHandlerContext } from './grant/grant.service.js';
-export type { GrantOptions } from './grant/grant-options.interface.js';
+export type {
+  GrantDefinition,
+  GrantOptions,
+  UserIdentifierContext,
+  UserIdentifierResolver,
+} from './grant/grant-options.interface.js';
 export type { GrantScopes } from './grant/token-exchange.service.js';
 export { AccessContext } from './grant/access-context.js';
 export type { AccessErrorEntry, AccessErrorInit, AccessErrors, AccessStatus } from './grant/access-context.types.js';

@@ -120,6 +120,23 @@ export class AccessContext {
     this.#error = entryOf(error);
   }
 
+  /**
+   * A new context holding both this one's and `other`'s tokens and errors (neither is changed):
+   * for a handler that combines the outcome of several grants (e.g. its own `withGrant` call
+   * next to the `@Grant` context). For a resource both name, `other`'s entry wins, as a later
+   * `setToken` / `setResourceError` would. The global error is this one's, else `other`'s.
+   */
+  merge(other: AccessContext): AccessContext {
+    const merged = new AccessContext();
+    for (const source of [this, other]) {
+      for (const [resource, token] of source.#tokens) merged.setToken(resource, token);
+      for (const [resource, error] of source.#resourceErrors) merged.setResourceError(resource, error);
+    }
+    const error = this.#error ?? other.#error;
+    if (error) merged.setError(error);
+    return merged;
+  }
+
   /** A token-free summary for logs: status and resource lists. */
   toJSON(): { status: AccessStatus; successfulResources: string[]; failedResources: string[] } {
     return {

@@ -1,5 +1,6 @@
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import type { GrantMetadata, GrantOptions } from './grant-options.interface.js';
+import type { GrantScopes } from './token-exchange.service.js';
 
 /** RFC 3986 scheme followed by ':' and something. */
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:./s;
@@ -44,6 +45,46 @@ export function grantMetadataOf(where: string, resources: string | readonly stri
       }
     }
   }
+  if (options.userIdentifier !== undefined && typeof options.userIdentifier !== 'function') {
+    problems.push(`${where} userIdentifier must be a function (context) => string | Promise<string>.`);
+  }
   if (problems.length > 0) throw new KeycardConfigurationError(problems);
-  return { resources: Object.freeze([...new Set(list)]), scopes };
+  const metadata: GrantMetadata = { resources: Object.freeze([...new Set(list)]), scopes };
+  return options.userIdentifier === undefined ? metadata : { ...metadata, userIdentifier: options.userIdentifier };
+}
+
+/** The scope tokens `scopes` gives `resource` (split on spaces), or `undefined` when none. */
+function scopeTokensFor(scopes: GrantScopes | undefined, resource: string): string[] | undefined {
+  if (scopes === undefined) return undefined;
+  const value = typeof scopes === 'string' || Array.isArray(scopes) ? (scopes as string | readonly string[]) : Object.hasOwn(scopes, resource) ? (scopes as Readonly<Record<string, string | readonly string[]>>)[resource] : undefined;
+  if (value === undefined) return undefined;
+  return (typeof value === 'string' ? [value] : [...value]).flatMap((part) => part.split(' ')).filter((token) => token.length > 0);
+}
+
+/**
+ * Several grants as one (stacked `@Grant` on a class and its method, or a list given to
+ * `withGrant`): the union of their resources in order of first appearance, and per resource
+ * the union of the scopes each grant asks for it. One exchange per resource follows.
+ * Options that name one value (such as `userIdentifier`) come from the last grant that sets them.
+ */
+export function combineGrants(grants: readonly GrantMetadata[]): GrantMetadata {
+  if (grants.length === 1) return grants[0] as GrantMetadata;
+  const resources: string[] = [];
+  const scopes = new Map<string, Set<string>>();
+  for (const grant of grants) {
+    for (const resource of grant.resources) {
+      if (!resources.includes(resource)) resources.push(resource);
+      const tokens = scopeTokensFor(grant.scopes, resource);
+      if (tokens === undefined) continue;
+      const set = scopes.get(resource) ?? new Set<string>();
+      tokens.forEach((token) => set.add(token));
+      scopes.set(resource, set);
+    }
+  }
+  const combined: { -readonly [K in keyof GrantMetadata]: GrantMetadata[K] } = { resources: Object.freeze(resources) };
+  if (scopes.size > 0) combined.scopes = Object.freeze(Object.fromEntries([...scopes].map(([resource, set]) => [resource, Object.freeze([...set])])));
+  for (const grant of grants) {
+    if (grant.userIdentifier !== undefined) combined.userIdentifier = grant.userIdentifier;
+  }
+  return Object.freeze(combined);
 }

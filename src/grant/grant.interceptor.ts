@@ -6,6 +6,7 @@ import { RouteSettingsCache } from '../auth/route-settings-cache.js';
 import type { AccessContext } from './access-context.js';
 import type { GrantMetadata } from './grant-options.interface.js';
 import { GRANT_METADATA } from './grant.constants.js';
+import { combineGrants } from './grant-metadata.js';
 import { findAccessContext, storeAccessContext } from './access-context.store.js';
 import { GrantService } from './grant.service.js';
 
@@ -16,7 +17,8 @@ interface GrantableRequest {
 }
 
 /**
- * For handlers marked `@Grant(resources)`: exchanges the caller's token for each resource
+ * For handlers marked `@Grant(resources)` (on the method, its class, or both: combined): exchanges
+ * the caller's token for each resource
  * (RFC 8693) before the handler runs, and stores the `AccessContext` for `@AccessCtx()` and
  * at `req.accessContext`. Never throws because of the zone: the handler always runs and
  * inspects the context. Works for HTTP controllers and MCP-Nest tools (`rpc` context), and
@@ -56,9 +58,12 @@ export class GrantInterceptor implements NestInterceptor {
     );
   }
 
+  /** `@Grant` on the class and on the method combine: resources and scopes merged (class first). */
   private readGrant(handler: object, target: object): GrantMetadata | null {
-    const targets = [handler, target] as Parameters<Reflector['getAllAndOverride']>[1];
-    return this.reflector.getAllAndOverride<GrantMetadata | undefined>(GRANT_METADATA, targets) ?? null;
+    const grants = [target, handler]
+      .map((where) => this.reflector.get<GrantMetadata | undefined>(GRANT_METADATA, where as Parameters<Reflector['get']>[1]))
+      .filter((grant): grant is GrantMetadata => grant !== undefined);
+    return grants.length === 0 ? null : combineGrants(grants);
   }
 }
 

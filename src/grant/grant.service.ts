@@ -1,8 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
 import { AccessContext } from './access-context.js';
-import type { GrantOptions } from './grant-options.interface.js';
-import { grantMetadataOf } from './grant-metadata.js';
+import type { GrantDefinition, GrantMetadata, GrantOptions } from './grant-options.interface.js';
+import { combineGrants, grantMetadataOf } from './grant-metadata.js';
+import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import { NO_AUTHENTICATION_TOKEN_MESSAGE, TokenExchangeService } from './token-exchange.service.js';
 
 /** The caller a grant is made for: the inbound token the guard verified. */
@@ -91,19 +92,40 @@ export class GrantService {
    * token from `ctx.http.authInfo` (filled by `KeycardAuthGuard`) and passes the
    * `AccessContext` as the last argument.
    *
+   * `resources` takes what `@Grant` takes (one resource or a list, with `options`), or a list
+   * of grant definitions `{ resources, scopes? }` that combine as stacked `@Grant`s do
+   * (resources and scopes merged, one exchange per resource).
+   *
    * `server.registerTool('name', config, grants.withGrant(['https://api'], async (args, ctx, access) => ...))`
    */
   withGrant<Args extends unknown[], Ctx extends SdkHandlerContext, Result>(
-    resources: string | readonly string[],
+    resources: string | readonly string[] | readonly GrantDefinition[],
     handler: (...params: [...Args, Ctx, AccessContext]) => Result | Promise<Result>,
     options: GrantOptions = {},
   ): (...params: [...Args, Ctx]) => Promise<Result> {
-    const { resources: list } = grantMetadataOf('withGrant()', resources, options);
+    const grant = grantOfWithGrant(resources, options);
+    const grantOptions: GrantOptions = { scopes: grant.scopes };
     return async (...params) => {
       const ctx = params[params.length - 1] as Ctx | undefined;
       const authInfo = ctx?.http?.authInfo;
-      const access = await this.grant({ token: authInfo?.token, expiresAt: authInfo?.expiresAt }, list, options);
+      const access = await this.grant({ token: authInfo?.token, expiresAt: authInfo?.expiresAt }, grant.resources, grantOptions);
       return handler(...params, access);
     };
   }
+}
+
+/** The combined grant of `withGrant`'s arguments. */
+function grantOfWithGrant(resources: string | readonly string[] | readonly GrantDefinition[], options: GrantOptions): GrantMetadata {
+  if (typeof resources === 'string' || resources.every((entry) => typeof entry === 'string')) {
+    return grantMetadataOf('withGrant()', resources as string | readonly string[], options);
+  }
+  if (!resources.every((entry) => typeof entry === 'object' && entry !== null)) {
+    throw new KeycardConfigurationError('withGrant() takes resource identifiers or grant definitions { resources, scopes }, not a mix of both.');
+  }
+  if (options.scopes !== undefined || options.userIdentifier !== undefined) {
+    throw new KeycardConfigurationError('withGrant() with grant definitions takes its options inside each definition, not as the third argument.');
+  }
+  const definitions = resources as readonly GrantDefinition[];
+  if (definitions.length === 0) throw new KeycardConfigurationError('withGrant() needs at least one resource (a URL or a URN).');
+  return combineGrants(definitions.map(({ resources: list, ...rest }, index) => grantMetadataOf(`withGrant() definition ${index}`, list, rest)));
 }
