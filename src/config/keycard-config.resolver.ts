@@ -10,18 +10,22 @@ import { resolveKeycardSettings } from './keycard-settings.resolver.js';
  */
 export async function resolveKeycardConfig(options: KeycardModuleOptions, env: EnvReader): Promise<KeycardConfig> {
   const settings = resolveKeycardSettings(options, env);
-  const { credential, source } = resolveApplicationCredential(options.applicationCredential, env, {
+  const { credential, source, usedFrom, ignored } = resolveApplicationCredential(options.applicationCredential, env, {
     mcpServerName: settings.mcpServerName,
   });
   const logger = new Logger('KeycardModule');
+  // One line: what was chosen, and — when the environment named several — what was not.
+  const notUsed = ignored.length > 0 ? `; ignored (lower precedence or incomplete): ${ignored.join(', ')}` : '';
   if (credential) {
     await credential.initialize(env);
-    logger.log(`Zone ${settings.zoneUrl}; application credential: ${credential.kind} (${source}).`);
+    const line = `Zone ${settings.zoneUrl}; application credential: ${credential.kind} from ${usedFrom} (${source})${notUsed}.`;
+    if (ignored.length > 0) logger.warn(line);
+    else logger.log(line);
   } else {
     logger.warn(
       `Zone ${settings.zoneUrl}; no application credential configured: token exchanges (@Grant) are sent ` +
         'without client authentication and the zone may refuse them. Set KEYCARD_CLIENT_ID and ' +
-        'KEYCARD_CLIENT_SECRET, KEYCARD_APPLICATION_CREDENTIAL_TYPE, or the `applicationCredential` option.',
+        `KEYCARD_CLIENT_SECRET, KEYCARD_APPLICATION_CREDENTIAL_TYPE, or the \`applicationCredential\` option${notUsed}.`,
     );
   }
   const jwksUrl = credential?.getPublicJwks() ? `${new URL(settings.mcpBaseUrl).origin}/.well-known/jwks.json` : undefined;
