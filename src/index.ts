@@ -57,6 +57,8 @@ export { Grant } from './grant/grant.decorator.js';
 export { AccessCtx } from './grant/access-ctx.decorator.js';
 export { GrantInterceptor } from './grant/grant.interceptor.js';
 export { GrantService, type GrantSubject, type SdkHandlerContext } from './grant/grant.service.js';
+/** The RFC 8693 `subject_token_type` of impersonated exchanges (`@Grant(..., { userIdentifier })`). */
+export { SUBSTITUTE_USER_TOKEN_TYPE } from './grant/substitute-user-token.js';
 export type {
   GrantDefinition,
   GrantOptions,

@@ -1,5 +1,5 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
 import { findConfigService } from './config/config-service.locator.js';
 import { InjectKeycardConfig } from './config/inject-keycard-config.decorator.js';
 import { createEnvReader } from './config/env-reader.js';
@@ -44,6 +44,7 @@ const providers: Provider[] = [
  * answers CORS for them and for the MCP endpoints (`OPTIONS` → 204, before any guard).
  */
 @Module({
+  imports: [DiscoveryModule],
   providers,
   controllers: [WellKnownController],
   exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders],

@@ -8,11 +8,13 @@ import type { GrantMetadata } from './grant-options.interface.js';
 import { GRANT_METADATA } from './grant.constants.js';
 import { combineGrants } from './grant-metadata.js';
 import { findAccessContext, storeAccessContext } from './access-context.store.js';
-import { GrantService } from './grant.service.js';
+import { GrantService, type GrantSubject } from './grant.service.js';
+import type { KeycardUser } from '../auth/keycard-user.interface.js';
 
 /** The fields of the verified request the interceptor reads (set by `KeycardAuthGuard`). */
 interface GrantableRequest {
   auth?: { token?: string; expiresAt?: number };
+  user?: KeycardUser;
   accessContext?: unknown;
 }
 
@@ -42,9 +44,17 @@ export class GrantInterceptor implements NestInterceptor {
     if (!grant || findAccessContext(context)) return next.handle();
 
     const request = getHttpRequest(context) as GrantableRequest | undefined;
-    const subject = { token: request?.auth?.token, expiresAt: request?.auth?.expiresAt };
+    const resolver = grant.userIdentifier;
+    const subject: GrantSubject = {
+      token: request?.auth?.token,
+      expiresAt: request?.auth?.expiresAt,
+      // Impersonation: the resolver sees the request, the verified caller and (MCP-Nest tools) the tool's arguments.
+      userIdentifier: resolver
+        ? () => resolver({ request, user: request?.user, args: context.getType() === 'rpc' ? context.switchToRpc().getData<unknown>() : undefined })
+        : undefined,
+    };
     const options = { scopes: grant.scopes };
-    // Every token cached: no promise, no extra observable.
+    // Every token cached: no promise, no extra observable (never for impersonation: grantFromCache declines).
     const cached = this.grants.grantFromCache?.(subject, grant.resources, options);
     if (cached) {
       store(context, request, cached);

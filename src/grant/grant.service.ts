@@ -1,5 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import type { KeycardConfig } from '../config/keycard-options.interface.js';
+import { KEYCARD_CONFIG } from '../keycard.constants.js';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
+import { GRANT_METADATA } from './grant.constants.js';
+import { SUBSTITUTE_USER_TOKEN_TYPE, substituteUserToken } from './substitute-user-token.js';
 import { AccessContext } from './access-context.js';
 import type { GrantDefinition, GrantMetadata, GrantOptions } from './grant-options.interface.js';
 import { combineGrants, grantMetadataOf } from './grant-metadata.js';
@@ -12,7 +17,15 @@ export interface GrantSubject {
   readonly token?: string;
   /** Its `exp`, in seconds since the epoch. */
   readonly expiresAt?: number;
+  /**
+   * Impersonation: names the user to act for (the `@Grant`'s `userIdentifier`, bound to this
+   * call). When set, the exchange's subject is a substitute-user token for that user, not `token`.
+   */
+  readonly userIdentifier?: () => string | Promise<string>;
 }
+
+/** The start of the global error of a grant whose `userIdentifier` failed. */
+export const USER_IDENTIFIER_FAILURE_MESSAGE = 'Failed to resolve user identifier';
 
 /** The part of an MCP SDK request-handler context `withGrant` reads (`ctx.http.authInfo`). */
 export interface SdkHandlerContext {
@@ -26,16 +39,51 @@ export interface SdkHandlerContext {
  * kit replaces (`mockAccessContext`).
  */
 @Injectable()
-export class GrantService {
+export class GrantService implements OnModuleInit {
   private readonly logger = new Logger(GrantService.name);
 
   constructor(
     private readonly zone: ZoneMetadataService,
     private readonly exchanges: TokenExchangeService,
+    @Optional() @Inject(KEYCARD_CONFIG) private readonly config?: KeycardConfig,
+    @Optional() private readonly discovery?: DiscoveryService,
   ) {}
 
-  async grant(subject: GrantSubject, resources: readonly string[], options: GrantOptions = {}): Promise<AccessContext> {
-    if (!subject.token) {
+  /**
+   * Refuses to boot when a `@Grant` impersonates (`userIdentifier`) but no application
+   * credential is configured: substitute-user tokens are unsigned, so the zone must know who
+   * asks. Skipped when `grant()` is replaced (the testing kit).
+   */
+  onModuleInit(): void {
+    if (this.grant !== GrantService.prototype.grant || !this.config || !this.discovery || this.config.credential) return;
+    const offenders = findImpersonatingGrants(this.discovery);
+    if (offenders.length > 0) {
+      throw new KeycardConfigurationError(
+        `@Grant(..., { userIdentifier }) impersonates users, which needs an application credential, and none is configured ` +
+          `(used by ${offenders.join(', ')}). Set KEYCARD_CLIENT_ID and KEYCARD_CLIENT_SECRET, ` +
+          'KEYCARD_APPLICATION_CREDENTIAL_TYPE, or the `applicationCredential` option.',
+      );
+    }
+  }
+
+  /**
+   * Exchanges for every resource and records the outcome in an `AccessContext`. With
+   * `subject.userIdentifier`, acts for that user (impersonation); otherwise for the caller
+   * (`subject.token`). Never rejects because of the zone.
+   */
+  async grant(subject: GrantSubject, resources: readonly string[], options: Pick<GrantOptions, 'scopes'> = {}): Promise<AccessContext> {
+    let subjectToken = subject.token;
+    let subjectTokenType: string | undefined;
+    let subjectExpiresAt = subject.expiresAt;
+    if (subject.userIdentifier) {
+      const resolved = await resolveUserIdentifier(subject.userIdentifier);
+      if (typeof resolved !== 'string') return resolved;
+      if (!this.config?.credential) return globalError('impersonation (userIdentifier) needs an application credential, and none is configured', 'credential_error');
+      subjectToken = substituteUserToken(resolved);
+      subjectTokenType = SUBSTITUTE_USER_TOKEN_TYPE;
+      subjectExpiresAt = undefined;
+    }
+    if (!subjectToken) {
       const context = new AccessContext();
       context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE, retryable: false });
       return context;
@@ -56,8 +104,9 @@ export class GrantService {
     }
     return this.exchanges.exchangeAll({
       metadata,
-      subjectToken: subject.token,
-      subjectExpiresAt: subject.expiresAt,
+      subjectToken,
+      subjectTokenType,
+      subjectExpiresAt,
       resources,
       scopes: options.scopes,
     });
@@ -69,8 +118,8 @@ export class GrantService {
    * `undefined`: call `grant()`. Also `undefined` when `grant()` is overridden (a subclass,
    * such as the testing kit's, decides everything through `grant()`).
    */
-  grantFromCache(subject: GrantSubject, resources: readonly string[], options: GrantOptions = {}): AccessContext | undefined {
-    if (!subject.token || this.grant !== GrantService.prototype.grant) {
+  grantFromCache(subject: GrantSubject, resources: readonly string[], options: Pick<GrantOptions, 'scopes'> = {}): AccessContext | undefined {
+    if (!subject.token || subject.userIdentifier || this.grant !== GrantService.prototype.grant) {
       return undefined;
     }
     const metadata = this.zone.peekMetadata();
@@ -104,11 +153,20 @@ export class GrantService {
     options: GrantOptions = {},
   ): (...params: [...Args, Ctx]) => Promise<Result> {
     const grant = grantOfWithGrant(resources, options);
-    const grantOptions: GrantOptions = { scopes: grant.scopes };
+    const resolver = grant.userIdentifier;
+    if (resolver && this.config && !this.config.credential && this.grant === GrantService.prototype.grant) {
+      throw new KeycardConfigurationError(
+        'withGrant(..., { userIdentifier }) impersonates users, which needs an application credential, and none is configured.',
+      );
+    }
+    const grantOptions = { scopes: grant.scopes };
     return async (...params) => {
       const ctx = params[params.length - 1] as Ctx | undefined;
       const authInfo = ctx?.http?.authInfo;
-      const access = await this.grant({ token: authInfo?.token, expiresAt: authInfo?.expiresAt }, grant.resources, grantOptions);
+      const user = resolver
+        ? () => resolver({ request: ctx, user: undefined, args: params.length > 1 ? params[0] : undefined })
+        : undefined;
+      const access = await this.grant({ token: authInfo?.token, expiresAt: authInfo?.expiresAt, userIdentifier: user }, grant.resources, grantOptions);
       return handler(...params, access);
     };
   }
@@ -128,4 +186,54 @@ function grantOfWithGrant(resources: string | readonly string[] | readonly Grant
   const definitions = resources as readonly GrantDefinition[];
   if (definitions.length === 0) throw new KeycardConfigurationError('withGrant() needs at least one resource (a URL or a URN).');
   return combineGrants(definitions.map(({ resources: list, ...rest }, index) => grantMetadataOf(`withGrant() definition ${index}`, list, rest)));
+}
+
+/** A context holding only a global error. */
+function globalError(message: string, code: string): AccessContext {
+  const context = new AccessContext();
+  context.setError({ message, code, retryable: false });
+  return context;
+}
+
+/** The user identifier, or the context to return when it cannot be had. */
+async function resolveUserIdentifier(resolve: () => string | Promise<string>): Promise<string | AccessContext> {
+  let value: unknown;
+  try {
+    value = await resolve();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : 'the function threw a non-Error';
+    return userIdentifierFailure(reason);
+  }
+  if (typeof value !== 'string' || value.trim() === '') {
+    return userIdentifierFailure(`the function returned ${typeof value === 'string' ? 'an empty string' : typeof value}, not a user identifier`);
+  }
+  return value;
+}
+
+function userIdentifierFailure(reason: string): AccessContext {
+  // Application text: control characters out (no forged log lines), length capped.
+  // eslint-disable-next-line no-control-regex
+  const description = reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').slice(0, 300);
+  const context = new AccessContext();
+  context.setError({ message: `${USER_IDENTIFIER_FAILURE_MESSAGE}: ${description}`, code: 'user_identifier_error', description, retryable: false });
+  return context;
+}
+
+/** `Class.method` (or `Class`) of every controller and provider whose `@Grant` impersonates. */
+function findImpersonatingGrants(discovery: DiscoveryService): string[] {
+  const reflector = new Reflector();
+  const scanner = new MetadataScanner();
+  const found = new Set<string>();
+  for (const wrapper of [...discovery.getControllers(), ...discovery.getProviders()]) {
+    const type = wrapper.metatype;
+    if (typeof type !== 'function' || !type.prototype) continue;
+    const name = type.name || 'anonymous class';
+    if (reflector.get<GrantMetadata | undefined>(GRANT_METADATA, type)?.userIdentifier) found.add(name);
+    for (const method of scanner.getAllMethodNames(type.prototype)) {
+      const handler: unknown = (type.prototype as Record<string, unknown>)[method];
+      if (typeof handler !== 'function') continue;
+      if (reflector.get<GrantMetadata | undefined>(GRANT_METADATA, handler)?.userIdentifier) found.add(`${name}.${method}`);
+    }
+  }
+  return [...found];
 }

@@ -6,7 +6,7 @@ import type { AccessErrorEntry } from './access-context.types.js';
 import type { ExchangeCache, ExchangeCacheEntry } from './exchange-cache.js';
 import { exchangeCacheKey, normalizeScope } from './exchange-cache-key.js';
 import { MemoryExchangeCache } from './memory-exchange-cache.js';
-import type { TokenExchangeClient } from './token-exchange.client.js';
+import { ACCESS_TOKEN_TYPE, type TokenExchangeClient } from './token-exchange.client.js';
 import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
 
@@ -34,8 +34,10 @@ export interface TokenExchangeServiceOptions {
 /** One exchange through the cache. */
 export interface ExchangeParams {
   readonly metadata: Pick<ZoneMetadata, 'token_endpoint' | 'issuer'>;
-  /** The inbound bearer token. */
+  /** The inbound bearer token, or a substitute-user token (impersonation). */
   readonly subjectToken: string;
+  /** RFC 8693 `subject_token_type`. Default: access token. */
+  readonly subjectTokenType?: string;
   /** The inbound token's `exp` (seconds since the epoch): no exchanged token is cached past it. */
   readonly subjectExpiresAt?: number;
   readonly resource: string;
@@ -45,8 +47,10 @@ export interface ExchangeParams {
 /** The exchanges of one `@Grant(...)` call. */
 export interface ExchangeAllParams {
   readonly metadata: Pick<ZoneMetadata, 'token_endpoint' | 'issuer'>;
-  /** The inbound bearer token; empty when the request had none. */
+  /** The inbound bearer token (empty when the request had none), or a substitute-user token. */
   readonly subjectToken: string;
+  /** RFC 8693 `subject_token_type`. Default: access token. */
+  readonly subjectTokenType?: string;
   /** The inbound token's `exp` (seconds since the epoch). */
   readonly subjectExpiresAt?: number;
   readonly resources: readonly string[];
@@ -83,7 +87,7 @@ export class TokenExchangeService {
   /** A token for one resource, from the cache or a new exchange. Throws `TokenExchangeError`. */
   exchange(params: ExchangeParams): Promise<TokenResponse> {
     const scope = normalizeScope(params.scope);
-    const key = exchangeCacheKey(params.subjectToken, params.resource, scope);
+    const key = exchangeCacheKey(cacheSubject(params), params.resource, scope);
     const pending = this.inFlight.get(key);
     if (pending) {
       return pending;
@@ -110,6 +114,7 @@ export class TokenExchangeService {
         this.exchange({
           metadata: params.metadata,
           subjectToken: params.subjectToken,
+          subjectTokenType: params.subjectTokenType,
           subjectExpiresAt: params.subjectExpiresAt,
           resource,
           scope: scopeFor(params.scopes, resource),
@@ -143,7 +148,7 @@ export class TokenExchangeService {
     const entries: ExchangeCacheEntry[] = [];
     try {
       for (const resource of resources) {
-        const key = exchangeCacheKey(params.subjectToken, resource, scopeFor(params.scopes, resource));
+        const key = exchangeCacheKey(cacheSubject(params), resource, scopeFor(params.scopes, resource));
         const entry = this.inFlight.has(key) ? undefined : cache.get(key);
         if (entry === undefined) {
           return undefined;
@@ -172,6 +177,7 @@ export class TokenExchangeService {
       response = await this.client.exchange({
         metadata: params.metadata,
         subjectToken: params.subjectToken,
+        subjectTokenType: params.subjectTokenType,
         resource: params.resource,
         scope: scope || undefined,
       });
@@ -226,6 +232,17 @@ export class TokenExchangeService {
     }
     return { message, code: 'internal_error', description: 'unexpected error during the token exchange', retryable: false };
   }
+}
+
+/**
+ * The subject part of the cache key: the token itself for the caller's own token, and the
+ * type plus the token otherwise. A substitute-user token names its user, so impersonated
+ * tokens are cached per user; the type (and a space, which no bearer token holds) keeps
+ * them apart from any inbound token spelled the same.
+ */
+function cacheSubject(params: { readonly subjectToken: string; readonly subjectTokenType?: string }): string {
+  const type = params.subjectTokenType;
+  return type === undefined || type === ACCESS_TOKEN_TYPE ? params.subjectToken : `${type} ${params.subjectToken}`;
 }
 
 function scopeFor(scopes: GrantScopes | undefined, resource: string): string | readonly string[] | undefined {
