@@ -39,7 +39,7 @@ const optionalPeers = new Set(
 );
 
 describe('package manifest', () => {
-  it.each(['.', './testing'])('exports %s with types and default', (entry) => {
+  it.each(['.', './testing', './local-zone'])('exports %s with types and default', (entry) => {
     const target = manifest.exports[entry];
     expect(target).toMatchObject({ types: expect.stringMatching(/\.d\.ts$/), default: expect.stringMatching(/\.js$/) });
   });
@@ -53,9 +53,9 @@ describe('package manifest', () => {
     expect(undeclared).toEqual([]);
   });
 
-  it('imports optional peers only from the testing entry point or lazily', () => {
+  it('imports optional peers only from the local-zone entry point or lazily', () => {
     const misuse = sourceFiles(join(root, 'src'))
-      .filter((file) => !relative(root, file).startsWith(join('src', 'testing')))
+      .filter((file) => !relative(root, file).startsWith(join('src', 'local-zone')))
       .flatMap((file) => {
         const text = readFileSync(file, 'utf8');
         return [...optionalPeers]
