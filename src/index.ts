@@ -11,6 +11,8 @@ export type {
   KeycardJwtAlgorithm,
   KeycardModuleOptions,
   KeycardResourceConfig,
+  KeycardZoneConfig,
+  KeycardZonesOptions,
 } from './config/keycard-options.interface.js';
 
 // Application credentials
@@ -40,6 +42,10 @@ export type { ZoneMetadata } from './zone/zone-metadata.interface.js';
 
 // Inbound authentication
 export { KeycardAuthGuard } from './auth/keycard-auth.guard.js';
+/** `zones` mode: verifies each request against the zone its first path segment names. */
+export { KeycardZonesGuard } from './auth/keycard-zones.guard.js';
+/** `zones` mode: the configured zones by id and issuer, each with its own metadata service. */
+export { KeycardZones, type KeycardZone } from './zone/keycard-zones.js';
 export { Public } from './auth/public.decorator.js';
 export { RequireScopes } from './auth/require-scopes.decorator.js';
 export {

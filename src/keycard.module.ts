@@ -14,6 +14,7 @@ import { keycardCorsRoutes } from './well-known/keycard-cors.routes.js';
 import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
 import { ZoneMetadataService } from './zone/zone-metadata.service.js';
+import { KeycardZones } from './zone/keycard-zones.js';
 
 const providers: Provider[] = [
   {
@@ -28,6 +29,7 @@ const providers: Provider[] = [
     useFactory: (config: KeycardConfig) => config.credential,
   },
   ZoneMetadataService,
+  KeycardZones,
   ...authProviders,
   ...grantProviders,
 ];
@@ -47,7 +49,7 @@ const providers: Provider[] = [
   imports: [DiscoveryModule],
   providers,
   controllers: [WellKnownController],
-  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders],
+  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, KeycardZones, ...authProviders, ...grantProviders],
 })
 export class KeycardModule extends KeycardConfigurableModule implements NestModule {
   constructor(@InjectKeycardConfig() private readonly config: KeycardConfig) {

@@ -3,13 +3,15 @@ import type { EnvReader } from '../credentials/application-credential.js';
 import { resolveApplicationCredential } from '../credentials/credential-factory.js';
 import type { KeycardConfig, KeycardModuleOptions } from './keycard-options.interface.js';
 import { resolveKeycardSettings } from './keycard-settings.resolver.js';
+import { resolveZonedSettings } from './keycard-zones.resolver.js';
 
 /**
  * The whole bootstrap resolution: settings, then the application credential (option or
  * env), initialised (keys loaded or created, token file checked). Runs once per module.
  */
 export async function resolveKeycardConfig(options: KeycardModuleOptions, env: EnvReader): Promise<KeycardConfig> {
-  const settings = resolveKeycardSettings(options, env);
+  const zoned = options.zones === undefined ? undefined : resolveZonedSettings(options, env);
+  const settings = zoned?.settings ?? resolveKeycardSettings(options, env);
   const { credential, source, usedFrom, ignored } = resolveApplicationCredential(options.applicationCredential, env, {
     mcpServerName: settings.mcpServerName,
   });
@@ -29,5 +31,17 @@ export async function resolveKeycardConfig(options: KeycardModuleOptions, env: E
     );
   }
   const jwksUrl = credential?.getPublicJwks() ? `${new URL(settings.mcpBaseUrl).origin}/.well-known/jwks.json` : undefined;
-  return Object.freeze({ ...settings, credential, credentialSource: source, jwksUrl });
+  if (!zoned) return Object.freeze({ ...settings, credential, credentialSource: source, jwksUrl });
+  if (!credential) {
+    logger.warn('zones mode without an application credential: every token exchange (@Grant) is refused.');
+  }
+  const zones = zoned.zones.map(({ id, settings: zoneSettings }) =>
+    Object.freeze({
+      id,
+      zoneUrl: zoneSettings.zoneUrl,
+      config: Object.freeze({ ...zoneSettings, credential, credentialSource: source, jwksUrl }),
+    }),
+  );
+  logger.log(`Zones mode: ${zones.map((zone) => `/${zone.id} → ${zone.zoneUrl}`).join(', ')}.`);
+  return Object.freeze({ ...settings, credential, credentialSource: source, jwksUrl, zones: Object.freeze(zones) });
 }

@@ -48,6 +48,7 @@ export class GrantInterceptor implements NestInterceptor {
     const subject: GrantSubject = {
       token: request?.auth?.token,
       expiresAt: request?.auth?.expiresAt,
+      issuer: typeof request?.user?.claims?.iss === 'string' ? request.user.claims.iss : undefined,
       // Impersonation: the resolver sees the request, the verified caller and (MCP-Nest tools) the tool's arguments.
       userIdentifier: resolver
         ? () => resolver({ request, user: request?.user, args: context.getType() === 'rpc' ? context.switchToRpc().getData<unknown>() : undefined })

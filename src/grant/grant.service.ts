@@ -4,6 +4,7 @@ import type { KeycardConfig } from '../config/keycard-options.interface.js';
 import { KEYCARD_CONFIG } from '../keycard.constants.js';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
 import { GRANT_METADATA } from './grant.constants.js';
+import { KeycardZones } from '../zone/keycard-zones.js';
 import { SUBSTITUTE_USER_TOKEN_TYPE, substituteUserToken } from './substitute-user-token.js';
 import { AccessContext } from './access-context.js';
 import type { GrantDefinition, GrantMetadata, GrantOptions } from './grant-options.interface.js';
@@ -22,6 +23,8 @@ export interface GrantSubject {
    * call). When set, the exchange's subject is a substitute-user token for that user, not `token`.
    */
   readonly userIdentifier?: () => string | Promise<string>;
+  /** The inbound token's `iss`: in `zones` mode it picks the zone (token endpoint, credential). */
+  readonly issuer?: string;
 }
 
 /** The start of the global error of a grant whose `userIdentifier` failed. */
@@ -29,7 +32,14 @@ export const USER_IDENTIFIER_FAILURE_MESSAGE = 'Failed to resolve user identifie
 
 /** The part of an MCP SDK request-handler context `withGrant` reads (`ctx.http.authInfo`). */
 export interface SdkHandlerContext {
-  readonly http?: { readonly authInfo?: { readonly token: string; readonly expiresAt?: number } };
+  readonly http?: {
+    readonly authInfo?: {
+      readonly token: string;
+      readonly expiresAt?: number;
+      /** `KeycardAuthGuard` puts the verified claims here (`extra.claims.iss` picks the zone in `zones` mode). */
+      readonly extra?: Readonly<Record<string, unknown>>;
+    };
+  };
 }
 
 /**
@@ -47,6 +57,7 @@ export class GrantService implements OnModuleInit {
     private readonly exchanges: TokenExchangeService,
     @Optional() @Inject(KEYCARD_CONFIG) private readonly config?: KeycardConfig,
     @Optional() private readonly discovery?: DiscoveryService,
+    @Optional() private readonly zones?: KeycardZones,
   ) {}
 
   /**
@@ -88,9 +99,11 @@ export class GrantService implements OnModuleInit {
       context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE, retryable: false });
       return context;
     }
+    const zone = this.zoneFor(subject);
+    if (zone instanceof AccessContext) return zone;
     let metadata;
     try {
-      metadata = await this.zone.getMetadata();
+      metadata = await zone.getMetadata();
     } catch (error) {
       this.logger.warn(`No token exchange: ${(error as Error).message}`);
       const context = new AccessContext();
@@ -122,7 +135,8 @@ export class GrantService implements OnModuleInit {
     if (!subject.token || subject.userIdentifier || this.grant !== GrantService.prototype.grant) {
       return undefined;
     }
-    const metadata = this.zone.peekMetadata();
+    const zone = this.zoneFor(subject);
+    const metadata = zone instanceof AccessContext ? undefined : zone.peekMetadata();
     if (metadata === undefined) {
       return undefined;
     }
@@ -133,6 +147,21 @@ export class GrantService implements OnModuleInit {
       resources,
       scopes: options.scopes,
     });
+  }
+
+  /**
+   * The metadata service of the zone to exchange with: the module's zone, or in `zones` mode
+   * the zone that issued the caller's token — refused (a context with a global error) when no
+   * zone did, or when there is no application credential (fail closed: never unauthenticated).
+   */
+  private zoneFor(subject: GrantSubject): ZoneMetadataService | AccessContext {
+    if (!this.zones?.enabled) return this.zone;
+    const zone = this.zones.forIssuer(subject.issuer);
+    if (!zone) return globalError("no zone of this server issued the caller's token, so there is no zone to exchange with", 'unknown_zone');
+    if (!this.config?.credential) {
+      return globalError(`no application credential for zone ${zone.zoneUrl}: the exchange is refused, never sent unauthenticated`, 'credential_error');
+    }
+    return zone.metadata;
   }
 
   /**
@@ -166,7 +195,13 @@ export class GrantService implements OnModuleInit {
       const user = resolver
         ? () => resolver({ request: ctx, user: undefined, args: params.length > 1 ? params[0] : undefined })
         : undefined;
-      const access = await this.grant({ token: authInfo?.token, expiresAt: authInfo?.expiresAt, userIdentifier: user }, grant.resources, grantOptions);
+      const claims = authInfo?.extra?.['claims'];
+      const iss = typeof claims === 'object' && claims !== null ? (claims as { iss?: unknown }).iss : undefined;
+      const access = await this.grant(
+        { token: authInfo?.token, expiresAt: authInfo?.expiresAt, userIdentifier: user, issuer: typeof iss === 'string' ? iss : undefined },
+        grant.resources,
+        grantOptions,
+      );
       return handler(...params, access);
     };
   }
