@@ -28,9 +28,9 @@ describe('docs/keycard-parity.md', () => {
   const code = regions();
   const quoted = [...doc.matchAll(/<!-- recipe: ([\w-]+) -->\n```ts\n([\s\S]*?)\n```/g)].map((m) => [m[1]!, m[2]!] as const);
 
-  it('has a recipe marker before every ts block, and quotes at least the three recipes', () => {
+  it('has a recipe marker before every ts block, and quotes every parity recipe', () => {
     expect((doc.match(/```ts\n/g) ?? []).length).toBe(quoted.length);
-    expect(quoted.map(([name]) => name)).toEqual(expect.arrayContaining(['parity-retryable', 'parity-impersonation', 'parity-stacked']));
+    expect(quoted.map(([name]) => name)).toEqual(expect.arrayContaining(['parity-retryable', 'parity-impersonation', 'parity-stacked', 'parity-zones']));
   });
 
   it.each(quoted)('quotes %s verbatim', (name, block) => {

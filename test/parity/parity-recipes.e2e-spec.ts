@@ -1,6 +1,15 @@
 // Code quoted verbatim by docs/keycard-parity.md (`<!-- recipe: NAME -->` → `// #region NAME`).
-import { Controller, Get, UseGuards } from '@nestjs/common';
-import { AccessContext, AccessCtx, ClientSecret, Grant, KeycardAuthGuard } from 'nestjs-keycard';
+import { Controller, Get, Req, UseGuards } from '@nestjs/common';
+import {
+  AccessContext,
+  AccessCtx,
+  ClientSecret,
+  Grant,
+  KeycardAuthGuard,
+  KeycardZonesGuard,
+  type KeycardModuleOptions,
+  type KeycardUser,
+} from 'nestjs-keycard';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, LocalZone } from 'nestjs-keycard/local-zone';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { MCP_RESOURCE } from '../grant-e2e/fixtures/resources.js';
@@ -64,6 +73,49 @@ export class AssistantTools {
   }
 }
 // #endregion parity-stacked
+
+// #region parity-zones
+/** One MCP endpoint per zone: /alpha/mcp and /beta/mcp, each verified against its own zone. */
+@Controller(':zoneId/mcp')
+@UseGuards(KeycardZonesGuard)
+export class ZonedMcpEndpoint {
+  @Get()
+  whoami(@Req() req: { user?: KeycardUser }): { sub: string | undefined; zone: unknown } {
+    return { sub: req.user?.sub, zone: req.user?.claims.iss };
+  }
+}
+
+export function zonedKeycardOptions(alphaUrl: string, betaUrl: string): KeycardModuleOptions {
+  return {
+    mcpBaseUrl: 'http://localhost:8000',
+    // Without zoneUrls, each zone URL is {scheme}://{zoneId}.{host}{:port} of baseUrl (https://alpha.keycard.cloud).
+    zones: { ids: ['alpha', 'beta'], zoneUrls: { alpha: alphaUrl, beta: betaUrl } },
+    // One client per zone, keyed by issuer URL; a zone missing here gets no exchange at all.
+    applicationCredential: new ClientSecret({
+      [alphaUrl]: { clientId: 'alpha-app', clientSecret: 'alpha-secret' },
+      [betaUrl]: { clientId: 'beta-app', clientSecret: 'beta-secret' },
+    }),
+  };
+}
+// #endregion parity-zones
+
+describe('docs/keycard-parity.md zones recipe, run against two LocalZones', () => {
+  it('admits a zone’s token on its own path and refuses it on the other zone’s', async () => {
+    const alpha = await LocalZone.start();
+    const beta = await LocalZone.start();
+    const app = await startParityApp({ keycard: zonedKeycardOptions(alpha.zoneUrl, beta.zoneUrl), controllers: [ZonedMcpEndpoint] });
+    try {
+      const token = await alpha.mintAccessToken({ sub: 'ann', resource: 'http://localhost:8000/alpha/mcp' });
+      expect(await app.get('/alpha/mcp', token)).toMatchObject({ status: 200, body: { sub: 'ann', zone: alpha.issuer } });
+      expect((await app.get('/beta/mcp', token)).status).toBe(401);
+      expect((await app.get('/gamma/mcp', token)).status).toBe(404);
+    } finally {
+      await app.close();
+      await alpha.stop();
+      await beta.stop();
+    }
+  });
+});
 
 describe('docs/keycard-parity.md recipes, run against LocalZone', () => {
   let zone: LocalZone;
