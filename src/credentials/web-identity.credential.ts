@@ -1,5 +1,6 @@
-import { randomUUID, sign, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import { resolve } from 'node:path';
+import jwt from 'jsonwebtoken';
 import { KeycardConfigurationError, KeycardCredentialError } from '../errors/keycard.error.js';
 import {
   ApplicationCredential,
@@ -145,7 +146,6 @@ export class WebIdentity extends ApplicationCredential {
   createClientAssertion(audience: string): string {
     const { privateKey } = this.#requireKey();
     const iat = Math.floor(Date.now() / 1000);
-    const header = { alg: 'RS256', typ: 'JWT', kid: this.keyId };
     const claims = {
       iss: this.clientId,
       sub: this.clientId,
@@ -154,9 +154,8 @@ export class WebIdentity extends ApplicationCredential {
       iat,
       exp: iat + CLIENT_ASSERTION_LIFETIME_SECONDS,
     };
-    const signingInput = `${base64UrlJson(header)}.${base64UrlJson(claims)}`;
-    const signature = sign('sha256', Buffer.from(signingInput, 'ascii'), privateKey);
-    return `${signingInput}.${signature.toString('base64url')}`;
+    // jsonwebtoken (already installed with passport-jwt) signs synchronously: header `{ alg, typ: 'JWT', kid }`.
+    return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: this.keyId });
   }
 
   override getPublicJwks(): PublicJwks {
@@ -189,8 +188,4 @@ export class WebIdentity extends ApplicationCredential {
 /** The key id derived from a server name: every character outside `[A-Za-z0-9_-]` becomes `_`. */
 export function keyIdFromServerName(serverName: string): string {
   return serverName.replace(/[^A-Za-z0-9_-]/gu, '_');
-}
-
-function base64UrlJson(value: object): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 }

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders } from 'node:http';
 
-import { decodeJwt, JwtRejectedError } from './compact-jwt.js';
 import { fieldValue, type FormFields } from './form-body.js';
 import type { LocalZoneClientAuthMethod } from './local-zone-records.interface.js';
+import { decodeUnverified } from './zone-jwt.js';
 
 /** The client authentication a token request presents, as far as it can be told without verifying it. */
 export interface PresentedClientAuth {
@@ -28,16 +28,13 @@ function basicClientId(header: string): string | undefined {
 }
 
 function assertionDetails(assertion: string): { alg?: string; sub?: string } {
-  try {
-    const { header, payload } = decodeJwt(assertion);
-    return {
-      alg: typeof header.alg === 'string' ? header.alg : undefined,
-      sub: typeof payload.sub === 'string' ? payload.sub : undefined,
-    };
-  } catch (err) {
-    if (err instanceof JwtRejectedError) return {};
-    throw err;
-  }
+  const decoded = decodeUnverified(assertion);
+  if (!decoded) return {};
+  const { header, payload } = decoded;
+  return {
+    alg: typeof header.alg === 'string' ? header.alg : undefined,
+    sub: typeof payload.sub === 'string' ? payload.sub : undefined,
+  };
 }
 
 /** Tells which client authentication method a token request uses and which client it claims to be. */

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -13,7 +14,8 @@ import {
 import { LocalZoneError } from './local-zone.error.js';
 import type { LocalZoneTokenStyle } from './local-zone-options.interface.js';
 
-const USAGE = `Usage: npm run zone -- [--port <n>] [--token-style resource|keycard] [--sub <subject>]
+const USAGE = `Usage: nestjs-keycard-zone [--port <n>] [--token-style resource|keycard] [--sub <subject>]
+       (in this repository: npm run zone -- [options])
 
 Starts a LocalZone (a local OAuth authorization server standing in for a Keycard zone)
 on 127.0.0.1. Defaults: port ${DEFAULT_CLI_PORT}, token style "resource", user "local-user".

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-import { errors, type OidcClient, type OidcKoaContext, type Provider } from 'oidc-provider';
+import type { OidcClient, OidcKoaContext, Provider } from 'oidc-provider';
 
-import { JwtRejectedError } from './compact-jwt.js';
 import type { FaultInjector } from './fault-injector.js';
 import {
   ACCESS_TOKEN_TYPE,
@@ -12,6 +11,8 @@ import {
   SUBSTITUTE_USER_TOKEN_TYPE,
   TOKEN_EXCHANGE_GRANT_TYPE,
 } from './local-zone.constants.js';
+import { errors } from './oidc-provider.loader.js';
+import { JwtRejectedError, rejectionReason } from './zone-jwt.js';
 import type { ZoneKeys } from './zone-keys.js';
 import { splitScope, type ZoneScopes } from './zone-scopes.js';
 
@@ -114,9 +115,9 @@ async function handleTokenExchange(ctx: OidcKoaContext, deps: TokenExchangeDeps)
     actor = { sub: client?.clientId };
   } else {
     try {
-      subject = deps.keys.verify(subjectToken, { issuer: deps.issuer, requiredClaims: ['exp', 'sub'] });
+      subject = await deps.keys.verify(subjectToken, { issuer: deps.issuer, requiredClaims: ['exp', 'sub'] });
     } catch (err) {
-      if (err instanceof JwtRejectedError) throw invalidGrant(`subject_token is invalid: ${err.message}`);
+      if (err instanceof JwtRejectedError) throw invalidGrant(`subject_token is invalid: ${rejectionReason(err)}`);
       throw err;
     }
   }
@@ -138,7 +139,7 @@ async function handleTokenExchange(ctx: OidcKoaContext, deps: TokenExchangeDeps)
   const ttl = deps.accessTokenTtlSeconds;
   const clientId = client && client.clientId !== ANONYMOUS_EXCHANGE_CLIENT_ID ? client.clientId : undefined;
   const scope = requestedScopes.length ? requestedScopes.join(' ') : undefined;
-  const accessToken = deps.keys.sign(
+  const accessToken = await deps.keys.sign(
     withoutUndefined({
       iss: deps.issuer,
       sub: subject.sub,

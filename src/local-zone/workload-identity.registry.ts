@@ -1,5 +1,7 @@
-import { decodeJwt, JwtRejectedError, verifyJwt, type DecodedJwt } from './compact-jwt.js';
+import type { JWTPayload } from 'jose';
+
 import type { LocalZoneWorkloadIdentity } from './local-zone-client.interface.js';
+import { decodeUnverified, JwtRejectedError, rejectionReason, verifyWithKeySet } from './zone-jwt.js';
 
 /** Asymmetric algorithms accepted for workload tokens. */
 const WORKLOAD_ALGS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -39,34 +41,27 @@ export class WorkloadIdentityRegistry {
     return this.byClientId.has(clientId);
   }
 
-  authenticate(assertion: string, formClientId: string | undefined): WorkloadAuthentication {
-    let decoded: DecodedJwt;
-    try {
-      decoded = decodeJwt(assertion);
-    } catch (err) {
-      if (err instanceof JwtRejectedError) return { kind: 'not-workload' };
-      throw err;
-    }
+  async authenticate(assertion: string, formClientId: string | undefined): Promise<WorkloadAuthentication> {
+    const decoded = decodeUnverified(assertion);
+    if (!decoded) return { kind: 'not-workload' };
     const candidates = this.candidates(decoded, formClientId);
     if (candidates.length === 0) return { kind: 'not-workload' };
 
     const reasons: string[] = [];
     for (const { identity, internalSecret } of candidates) {
       try {
-        const payload = verifyJwt(assertion, identity.jwks, {
+        await verifyWithKeySet(assertion, identity.jwks, {
           algorithms: WORKLOAD_ALGS,
           issuer: identity.issuer,
           audience: identity.audience,
+          subject: identity.subject,
           requiredClaims: ['exp'],
-          clockToleranceSeconds: CLOCK_TOLERANCE_SECONDS,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
         });
-        if (identity.subject !== undefined && payload.sub !== identity.subject) {
-          throw new JwtRejectedError('unexpected "sub" claim value');
-        }
         return { kind: 'authenticated', clientId: identity.clientId, internalSecret };
       } catch (err) {
         if (!(err instanceof JwtRejectedError)) throw err;
-        reasons.push(`${identity.clientId}: ${err.message}`);
+        reasons.push(`${identity.clientId}: ${rejectionReason(err)}`);
       }
     }
     return {
@@ -76,7 +71,7 @@ export class WorkloadIdentityRegistry {
     };
   }
 
-  private candidates(decoded: DecodedJwt, formClientId: string | undefined): StoredWorkloadIdentity[] {
+  private candidates(decoded: { header: Record<string, unknown>; payload: JWTPayload }, formClientId: string | undefined): StoredWorkloadIdentity[] {
     if (formClientId !== undefined) {
       const stored = this.byClientId.get(formClientId);
       return stored ? [stored] : [];

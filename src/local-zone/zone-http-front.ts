@@ -148,7 +148,7 @@ export class ZoneHttpFront {
     const assertion = fieldValue(form, 'client_assertion');
     const isJwtBearer = fieldValue(form, 'client_assertion_type') === JWT_BEARER_ASSERTION_TYPE;
     if (assertion !== undefined && isJwtBearer && req.headers.authorization === undefined) {
-      const outcome = this.deps.workloads.authenticate(assertion, fieldValue(form, 'client_id'));
+      const outcome = await this.deps.workloads.authenticate(assertion, fieldValue(form, 'client_id'));
       if (outcome.kind !== 'not-workload') {
         method = 'workload_identity';
         clientId = outcome.clientId;

@@ -1,9 +1,11 @@
 import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
-import { signJwt, verifyJwt, type VerifyJwtOptions } from './compact-jwt.js';
+import { SignJWT, type JWTPayload } from 'jose';
+
 import { SIGNING_ALG } from './local-zone.constants.js';
 import type { LocalZoneJwk, LocalZoneJwks } from './local-zone-options.interface.js';
+import { verifyWithKeySet } from './zone-jwt.js';
 
 const generateRsaKeyPair = promisify(generateKeyPair);
 
@@ -64,13 +66,13 @@ export class ZoneKeys {
   }
 
   /** Signs with the current key (RS256, `kid` header). */
-  sign(payload: Record<string, unknown>, header: Record<string, unknown> = {}): string {
+  async sign(payload: JWTPayload): Promise<string> {
     const { kid, privateKey } = this.current;
-    return signJwt(payload, privateKey, SIGNING_ALG, { typ: 'at+jwt', kid, ...header });
+    return new SignJWT(payload).setProtectedHeader({ alg: SIGNING_ALG, typ: 'at+jwt', kid }).sign(privateKey);
   }
 
-  /** Verifies a token against the published keys. */
-  verify(token: string, options: Omit<VerifyJwtOptions, 'algorithms'>): Record<string, unknown> {
-    return verifyJwt(token, this.publicJwks, { ...options, algorithms: [SIGNING_ALG] });
+  /** Verifies a token signed by one of the published keys; `iss` and the listed claims are required. */
+  async verify(token: string, options: { issuer: string; requiredClaims: string[] }): Promise<JWTPayload> {
+    return verifyWithKeySet(token, this.publicJwks, { ...options, algorithms: [SIGNING_ALG] });
   }
 }

@@ -1,4 +1,4 @@
-import { Provider, type OidcClient, type OidcKoaContext, type OidcMiddleware, type OidcTokenInstance } from 'oidc-provider';
+import type { OidcClient, OidcKoaContext, OidcMiddleware, OidcTokenInstance } from 'oidc-provider';
 
 import { devLoginMiddleware } from './dev-login.middleware.js';
 import type { FaultInjector } from './fault-injector.js';
@@ -6,6 +6,7 @@ import type { InteractionCookieRelay } from './interaction-cookie-relay.js';
 import { INTERACTION_TTL_SECONDS } from './interaction-cookie-relay.js';
 import { INTERACTION_PATH_PREFIX, ROUTES, SIGNING_ALG } from './local-zone.constants.js';
 import type { LocalZoneTokenStyle, LocalZoneUser } from './local-zone-options.interface.js';
+import { Provider } from './oidc-provider.loader.js';
 import { memoryStoreAdapterFactory, type MemoryStore } from './memory-store.adapter.js';
 import { registerTokenExchangeGrant } from './token-exchange.grant.js';
 import type { ZoneKeys } from './zone-keys.js';

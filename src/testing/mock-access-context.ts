@@ -1,4 +1,5 @@
 import { AccessContext } from '../grant/access-context.js';
+import type { TokenResponse } from '../grant/token-response.interface.js';
 import { DEFAULT_MOCK_ACCESS_TOKEN, DEFAULT_MOCK_ERROR_MESSAGE } from './testing.constants.js';
 
 /**
@@ -42,7 +43,7 @@ export interface MockAccessContextOptions extends MockAccessOptions {
    * or an error as the scenario says. `mockGrants()` fills this from the real `@Grant` call.
    * A resource asked for later with `access()` but not listed here throws `missing_token`,
    * as it does at runtime.
-   * @default the keys of `resourceTokens`, else none
+   * @default none listed: `access()` answers any resource (see `mockAccessContext`)
    */
   readonly resources?: string | readonly string[];
 }
@@ -61,18 +62,54 @@ export function checkMockAccessOptions(options: MockAccessOptions): void {
 }
 
 /**
+ * The context `mockAccessContext()` returns when no `resources` are listed: like the seed's
+ * `mock_access_context`, it answers whatever resource the code under test asks for. In the
+ * default and custom-token scenarios any resource gets the token; with `resourceTokens`, a
+ * resource missing from the map is recorded as a failed exchange (so `hasErrors()` and
+ * `getErrors()` report it) and `access()` throws `resource_error`.
+ */
+class AnyResourceAccessContext extends AccessContext {
+  constructor(private readonly tokenFor: (resource: string) => string | undefined) {
+    super();
+  }
+
+  override access(resource: string): TokenResponse {
+    const known = this.hasError() || this.hasResourceError(resource) || this.getSuccessfulResources().includes(resource);
+    if (!known) record(this, resource, this.tokenFor(resource));
+    return super.access(resource);
+  }
+}
+
+function record(context: AccessContext, resource: string, token: string | undefined): void {
+  if (token === undefined) {
+    context.setResourceError(resource, {
+      message: `Token exchange failed for ${resource}`,
+      code: 'invalid_target',
+      description: 'mockAccessContext: this resource is not in `resourceTokens`',
+    });
+  } else {
+    context.setToken(resource, { accessToken: token, tokenType: 'Bearer' });
+  }
+}
+
+/**
  * A real `AccessContext` (the class handlers get at runtime) for one of the four scenarios,
  * built in memory. Use it to call a handler directly in a unit test; to have `@Grant` and
  * `withGrant` produce it inside a running app, install `mockGrants()` instead.
  *
+ * Without `resources` it behaves as the Python package's `mock_access_context`: `access()`
+ * answers any resource (with `resourceTokens`, a resource not in the map throws and is
+ * recorded as a resource error). With `resources`, only those were requested, as at runtime.
+ *
  * ```ts
- * const access = mockAccessContext({ resources: ['https://api.example.com'] });
- * access.access('https://api.example.com').accessToken; // 'test_access_token'
+ * mockAccessContext().access('https://api.example.com').accessToken; // 'test_access_token'
  * ```
  */
 export function mockAccessContext(options: MockAccessContextOptions = {}): AccessContext {
   checkMockAccessOptions(options);
   const { accessToken = DEFAULT_MOCK_ACCESS_TOKEN, resourceTokens, hasErrors = false, errorMessage = DEFAULT_MOCK_ERROR_MESSAGE } = options;
+  const tokenFor = (resource: string): string | undefined =>
+    resourceTokens === undefined ? accessToken : Object.hasOwn(resourceTokens, resource) ? resourceTokens[resource] : undefined;
   const resources =
     options.resources === undefined
       ? Object.keys(resourceTokens ?? {})
@@ -80,22 +117,11 @@ export function mockAccessContext(options: MockAccessContextOptions = {}): Acces
         ? [options.resources]
         : [...options.resources];
 
-  const context = new AccessContext();
+  const context = options.resources === undefined ? new AnyResourceAccessContext(tokenFor) : new AccessContext();
   if (hasErrors) {
     context.setError({ message: errorMessage });
     return context;
   }
-  for (const resource of new Set(resources)) {
-    const token = resourceTokens === undefined ? accessToken : Object.hasOwn(resourceTokens, resource) ? resourceTokens[resource] : undefined;
-    if (token === undefined) {
-      context.setResourceError(resource, {
-        message: `Token exchange failed for ${resource}`,
-        code: 'invalid_target',
-        description: 'mockAccessContext: this resource is not in `resourceTokens`',
-      });
-    } else {
-      context.setToken(resource, { accessToken: token, tokenType: 'Bearer' });
-    }
-  }
+  for (const resource of new Set(resources)) record(context, resource, tokenFor(resource));
   return context;
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -46,6 +46,8 @@ async function compileCredentials(outDir: string): Promise<string> {
     }
   }
   await writeFile(join(outDir, 'package.json'), '{ "type": "module" }\n');
+  // The compiled files import their dependencies (e.g. jsonwebtoken) by package name.
+  await symlink(join(repo, 'node_modules'), join(outDir, 'node_modules'), 'dir');
   return pathToFileURL(join(outDir, 'credentials', 'index.js')).href;
 }
 

@@ -53,16 +53,32 @@ describe('package manifest', () => {
     expect(undeclared).toEqual([]);
   });
 
-  it('imports optional peers only from the local-zone entry point or lazily', () => {
-    const misuse = sourceFiles(join(root, 'src'))
-      .filter((file) => !relative(root, file).startsWith(join('src', 'local-zone')))
-      .flatMap((file) => {
-        const text = readFileSync(file, 'utf8');
-        return [...optionalPeers]
-          .filter((peer) => new RegExp(`from '${peer}'`).test(text))
-          .map((peer) => `${relative(root, file)} statically imports the optional peer ${peer}`);
+  it('loads optional peers only through their loader, with a dynamic import (type imports are free)', () => {
+    const loaders: Record<string, string> = {
+      'oidc-provider': join('src', 'local-zone', 'oidc-provider.loader.ts'),
+      '@nestjs/config': join('src', 'config', 'config-service.locator.ts'),
+    };
+    expect(Object.keys(loaders).sort()).toEqual([...optionalPeers].sort());
+    const misuse = sourceFiles(join(root, 'src')).flatMap((file) => {
+      const text = readFileSync(file, 'utf8');
+      const path = relative(root, file);
+      return [...optionalPeers].flatMap((peer) => {
+        const valueImport = new RegExp(`^\\s*(?:import|export)(?!\\s+type\\b)[^;]*?from '${peer}'`, 'm').test(text);
+        const dynamicImport = text.includes(`import('${peer}')`);
+        if (valueImport) return [`${path} statically imports the optional peer ${peer}`];
+        if (dynamicImport && path !== loaders[peer]) return [`${path} imports ${peer}; only ${loaders[peer]} may`];
+        return [];
       });
+    });
     expect(misuse).toEqual([]);
+    expect(readFileSync(join(root, loaders['oidc-provider']!), 'utf8')).toContain("await import('oidc-provider')");
+  });
+
+  it('declares engines no looser than what its dependencies need (Node 20.19+ / 22.12+ for require(esm) of jose)', () => {
+    const engines = (manifest as { engines?: { node?: string } }).engines?.node;
+    expect(engines).toBe('^20.19.0 || >=22.12.0');
+    const jwksRsa = JSON.parse(readFileSync(join(root, 'node_modules', 'jwks-rsa', 'package.json'), 'utf8')) as { engines: { node: string } };
+    expect(jwksRsa.engines.node).toBe('^20.19.0 || ^22.12.0 || >= 23.0.0');
   });
 
   it('keeps the runtime free of testing code', () => {

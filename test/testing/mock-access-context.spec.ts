@@ -18,8 +18,47 @@ function accessError(context: AccessContext, resource: string): ResourceAccessEr
 
 describe('mockAccessContext', () => {
   it('is the AccessContext class handlers get at runtime', () => {
-    const context = mockAccessContext({ resources: API });
-    expect(Object.getPrototypeOf(context)).toBe(AccessContext.prototype);
+    expect(Object.getPrototypeOf(mockAccessContext({ resources: API }))).toBe(AccessContext.prototype);
+    expect(mockAccessContext()).toBeInstanceOf(AccessContext);
+  });
+
+  describe('used directly, without resources (as the seed\'s mock_access_context)', () => {
+    it('default token: answers any resource', () => {
+      const context = mockAccessContext();
+      expect(context.access(API)).toEqual({ accessToken: 'test_access_token', tokenType: 'Bearer' });
+      expect(context.access('https://anything.example.org/v2').accessToken).toBe('test_access_token');
+      expect(context.hasErrors()).toBe(false);
+      expect(context.getStatus()).toBe('success');
+      expect(context.getSuccessfulResources()).toEqual([API, 'https://anything.example.org/v2']);
+    });
+
+    it('custom token: answers any resource with it', () => {
+      const context = mockAccessContext({ accessToken: 'my_custom_token_123' });
+      expect(context.access(API).accessToken).toBe('my_custom_token_123');
+      expect(context.access(CALENDAR).accessToken).toBe('my_custom_token_123');
+    });
+
+    it('resource tokens: a resource not in the map throws and is recorded as a resource error', () => {
+      const context = mockAccessContext({ resourceTokens: { [API]: 'api_token_123' } });
+      expect(context.hasErrors()).toBe(false);
+      const error = accessError(context, CALENDAR);
+      expect(error.errorType).toBe('resource_error');
+      expect(error.availableResources).toEqual([API]);
+      expect(context.hasErrors()).toBe(true);
+      expect(context.hasResourceError(CALENDAR)).toBe(true);
+      expect(Object.keys(context.getErrors().resources)).toEqual([CALENDAR]);
+      expect(context.getErrors().resources[CALENDAR]).toMatchObject({ message: `Token exchange failed for ${CALENDAR}` });
+      expect(context.getStatus()).toBe('partial_error');
+      expect(accessError(context, CALENDAR).errorType).toBe('resource_error');
+      expect(context.access(API).accessToken).toBe('api_token_123');
+    });
+
+    it('error scenario: any resource throws global_error', () => {
+      const context = mockAccessContext({ hasErrors: true, errorMessage: 'Token exchange failed' });
+      expect(accessError(context, API).errorType).toBe('global_error');
+      expect(context.getFailedResources()).toEqual([]);
+      expect(context.getError()?.message).toBe('Token exchange failed');
+    });
   });
 
   it('default scenario: every requested resource gets test_access_token', () => {
@@ -36,6 +75,7 @@ describe('mockAccessContext', () => {
     const context = mockAccessContext({ resources: [API] });
     expect(accessError(context, CALENDAR).errorType).toBe('missing_token');
     expect(mockAccessContext().getSuccessfulResources()).toEqual([]);
+    expect(accessError(mockAccessContext({ resources: [] }), API).errorType).toBe('missing_token');
   });
 
   it('custom token: every requested resource gets it', () => {

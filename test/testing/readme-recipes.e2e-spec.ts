@@ -1,26 +1,10 @@
-// The recipes of README.md ("Testing your server"). Every `#region` below is quoted there verbatim, and
-// test/testing/docs-sync.spec.ts fails when the two drift apart.
-import { Controller, Module, UseGuards } from '@nestjs/common';
-import { Ctx, Payload } from '@nestjs/microservices';
+// The recipes of docs/testing.md, on the complete server of README.md (fixtures/readme-server.ts). Every
+// `#region` below is quoted there verbatim, and test/testing/docs-sync.spec.ts fails when the two drift apart.
 import { Test, type TestingModule } from '@nestjs/testing';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
-import {
-  MCP_HTTP_HANDLER,
-  MCP_STRATEGY,
-  McpController,
-  McpStrategy,
-  StreamableHttpController,
-  StreamableHttpTransport,
-  Tool,
-  type McpContext,
-} from '@rekog/mcp-nest';
+import { MCP_STRATEGY, type McpStrategy } from '@rekog/mcp-nest';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { z } from 'zod';
 import { KeycardAuthGuard } from '../../src/auth/keycard-auth.guard.js';
-import type { KeycardUser } from '../../src/auth/keycard-user.interface.js';
-import { AccessContext } from '../../src/grant/access-context.js';
-import { AccessCtx } from '../../src/grant/access-ctx.decorator.js';
-import { Grant } from '../../src/grant/grant.decorator.js';
 import { GrantService } from '../../src/grant/grant.service.js';
 import { ClientSecret } from '../../src/credentials/index.js';
 import { KeycardModule } from '../../src/keycard.module.js';
@@ -30,53 +14,8 @@ import { fakeKeycardGuard } from '../../src/testing/fake-keycard.guard.js';
 import { mockAccessContext } from '../../src/testing/mock-access-context.js';
 import { mockGrants } from '../../src/testing/mock-grant.service.js';
 import { overrideKeycard } from '../../src/testing/override-keycard.js';
+import { ApiTools, AppModule } from './fixtures/readme-server.js';
 
-// #region server
-@McpController()
-class ApiTools {
-  @Tool({ name: 'call_external_api', description: 'Queries the API', parameters: z.object({ query: z.string() }) })
-  @Grant('https://api.example.com')
-  callExternalApi(@Payload() { query }: { query: string }, @AccessCtx() access: AccessContext): string {
-    if (access.hasErrors()) return `Authentication failed: ${JSON.stringify(access.getErrors())}`;
-    const token = access.access('https://api.example.com').accessToken;
-    return `API result for ${query} with token ${token}`;
-  }
-
-  @Tool({ name: 'sync_data', description: 'Syncs the API with the calendar' })
-  @Grant(['https://api.example.com', 'https://calendar-api.com'])
-  syncData(@AccessCtx() access: AccessContext): string {
-    if (access.hasErrors()) return `Failed: ${access.getFailedResources().join(', ')}`;
-    const apiToken = access.access('https://api.example.com').accessToken;
-    const calendarToken = access.access('https://calendar-api.com').accessToken;
-    return `API: ${apiToken}, Calendar: ${calendarToken}`;
-  }
-
-  @Tool({ name: 'whoami', description: 'Says who is calling' })
-  whoami(@Ctx() ctx: McpContext): string {
-    const user = ctx.getRawRequest<{ user: KeycardUser }>()?.user;
-    return `${user?.sub} with scopes ${user?.scopes.join(' ')}`;
-  }
-}
-
-@Controller('mcp')
-@UseGuards(KeycardAuthGuard)
-class McpEndpoint extends StreamableHttpController {}
-
-@Module({
-  imports: [KeycardModule.forRoot({ zoneId: 'your-zone-id', mcpBaseUrl: 'http://localhost:8000' })],
-  controllers: [McpEndpoint, ApiTools],
-  providers: [
-    { provide: StreamableHttpTransport, useFactory: () => new StreamableHttpTransport() },
-    { provide: MCP_HTTP_HANDLER, inject: [StreamableHttpTransport], useFactory: (t: StreamableHttpTransport) => t.httpHandlers },
-    {
-      provide: MCP_STRATEGY,
-      inject: [StreamableHttpTransport],
-      useFactory: (t: StreamableHttpTransport) => new McpStrategy({ name: 'api-tools', version: '1.0.0', transports: [t] }),
-    },
-  ],
-})
-class AppModule {}
-// #endregion server
 
 // #region connect
 /** Starts the app on loopback and connects the real MCP client; both are closed after the test. */
@@ -102,7 +41,7 @@ async function callTool(client: Client, name: string, args: Record<string, unkno
 }
 // #endregion connect
 
-describe('README.md testing recipes', () => {
+describe('docs/testing.md recipes', () => {
   // #region default-token
   it('gives every resource test_access_token by default', async () => {
     const moduleRef = await overrideKeycard(Test.createTestingModule({ imports: [AppModule] })).compile();
@@ -179,6 +118,10 @@ describe('README.md testing recipes', () => {
 
   // #region unit
   it('calls a tool method directly with a mock AccessContext', () => {
+    // Without `resources`, mockAccessContext() answers any resource (as the Python mock_access_context).
+    expect(new ApiTools().callExternalApi({ query: 'q' }, mockAccessContext())).toBe('API result for q with token test_access_token');
+
+    // With `resources`, only those were requested, as @Grant would: the others fail.
     const access = mockAccessContext({
       resourceTokens: { 'https://api.example.com': 'api_token_123' },
       resources: ['https://api.example.com', 'https://calendar-api.com'],
