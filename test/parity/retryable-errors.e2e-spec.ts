@@ -4,8 +4,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGrantApp, type AdapterKind, type GrantApp } from '../grant-e2e/fixtures/grant-fixture.module.js';
 import { API, MCP_RESOURCE } from '../grant-e2e/fixtures/resources.js';
 
-/** Small, so that a hanging zone is given up on quickly. */
-const ZONE_TIMEOUT_MS = 300;
+/** Small, so that a hanging zone is given up on quickly; not so small that a loaded machine's first discovery times out. */
+const ZONE_TIMEOUT_MS = 1000;
 
 interface Case {
   readonly name: string;
