@@ -1,5 +1,6 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
 import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { ListenAddressChecker } from './config/listen-address.checker.js';
 import { findConfigService } from './config/config-service.locator.js';
 import { InjectKeycardConfig } from './config/inject-keycard-config.decorator.js';
 import { createEnvReader } from './config/env-reader.js';
@@ -10,6 +11,7 @@ import { ApplicationCredential } from './credentials/application-credential.js';
 import { grantProviders } from './grant/grant.providers.js';
 import { KEYCARD_CONFIG } from './keycard.constants.js';
 import { KeycardConfigurableModule, KEYCARD_MODULE_OPTIONS } from './keycard.module-definition.js';
+import { AdvertisedScopes } from './well-known/advertised-scopes.service.js';
 import { keycardCorsRoutes } from './well-known/keycard-cors.routes.js';
 import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
@@ -30,6 +32,8 @@ const providers: Provider[] = [
   },
   ZoneMetadataService,
   KeycardZones,
+  AdvertisedScopes,
+  ListenAddressChecker,
   ...authProviders,
   ...grantProviders,
 ];

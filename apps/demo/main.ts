@@ -14,6 +14,7 @@ import type { INestApplication } from '@nestjs/common';
 import { ClientSecret, KEYCARD_CONFIG, type KeycardConfig } from 'nestjs-keycard';
 import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/local-zone';
 import type { ExampleAppOptions } from '../shared/app-options.js';
+import { clientUrlNotice } from './client-url.js';
 import { startDownstreamApi, type DownstreamApi, type DownstreamRequestRecord } from './downstream-api.js';
 import { assertPortsFree, portFromEnv, type DemoPort } from './ports.js';
 
@@ -144,8 +145,10 @@ function printBanner(input: {
     `  MCP server      ${mcpUrl}  — ${input.appTitle}, listening on 127.0.0.1:${input.mcpPort}`,
     `  Metadata        ${config.resources[0]!.metadataUrl}`,
     '',
+    ...clientUrlNotice(mcpUrl),
+    '',
     'Connect a client:',
-    '  Scripted client   npm run demo:client                 (another terminal: discovery, login, tool calls)',
+    `  Scripted client   npm run demo:client -- ${mcpUrl}   (another terminal: discovery, login, tool calls)`,
     '  MCP Inspector     npx @modelcontextprotocol/inspector',
     `                    Transport "Streamable HTTP", URL ${mcpUrl}, then Connect (OAuth runs in the browser)`,
     `  Claude Code       claude mcp add --transport http keycard-demo ${mcpUrl}`,
@@ -159,7 +162,7 @@ function printBanner(input: {
           '  whoami          who the server thinks you are (req.user)',
           '  list_events     @Grant(calendar API): calls it with an exchanged token',
           `  daily_briefing  @Grant(calendar + payroll)${zone ? ': the zone refuses payroll → partial error' : ''}`,
-          '  admin_report    needs scope demo:admin → 403 insufficient_scope, the client steps up',
+          '  admin_report    needs scope demo:admin (every call needs mcp:tools) → 403 insufficient_scope, the client steps up',
         ]),
     '',
     'Ctrl+C stops everything.',

@@ -58,8 +58,10 @@ export interface KeycardModuleOptions {
    */
   requiredScopes?: readonly string[];
   /**
-   * Scopes advertised as `scopes_supported` in the protected-resource metadata.
-   * @default the `requiredScopes`
+   * Extra scopes advertised as `scopes_supported` in the protected-resource metadata, for
+   * scopes no decorator names (e.g. ones a handler checks itself). The metadata always lists
+   * `requiredScopes`, every `@RequireScopes()` and every MCP-Nest `@ToolScopes()` as well.
+   * @default []
    */
   scopesSupported?: readonly string[];
   /**

@@ -76,8 +76,7 @@ export function resolveKeycardSettings(options: KeycardModuleOptions, env: EnvRe
   }
 
   const requiredScopes = stringList(problems, 'requiredScopes', options.requiredScopes);
-  const scopesSupported =
-    options.scopesSupported === undefined ? requiredScopes : stringList(problems, 'scopesSupported', options.scopesSupported);
+  const scopesSupported = [...new Set([...requiredScopes, ...stringList(problems, 'scopesSupported', options.scopesSupported)])];
   const additionalAudiences = stringList(problems, 'additionalAudiences', options.additionalAudiences);
 
   const clockToleranceSeconds = numberSetting(problems, 'clockToleranceSeconds', options.clockToleranceSeconds, 5, (n) => n >= 0 && n <= 300, 'between 0 and 300');

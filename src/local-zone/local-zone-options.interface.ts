@@ -30,8 +30,8 @@ export interface LocalZoneOptions {
   /** Lifetime of issued access tokens (all grants and `mintAccessToken`). Default `3600`. */
   accessTokenTtlSeconds?: number;
   /**
-   * Scopes the zone knows. When given, requests for other scopes are dropped (authorization
-   * code, client credentials) or refused with `invalid_scope` (token exchange).
+   * Scopes the zone knows. When given, requests for other scopes are refused with
+   * `invalid_scope` (authorization, token exchange) or dropped (client credentials).
    * Default: open — any scope a client asks for becomes known.
    */
   scopes?: string[];

@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OidcError, Provider } from 'oidc-provider';
 
 import { mintAccessToken } from './access-token-minter.js';
+import { ClientConsentPolicy } from './client-consent.policy.js';
 import { randomSecret, withClientDefaults } from './client-metadata.defaults.js';
 import { FaultInjector } from './fault-injector.js';
 import { InteractionCookieRelay } from './interaction-cookie-relay.js';
@@ -78,6 +79,12 @@ export class LocalZone {
     this.recorder = new RequestRecorder(options.maxExchangeRecords ?? DEFAULT_MAX_EXCHANGE_RECORDS);
     this.currentUser = { sub: options.user?.sub ?? DEFAULT_USER_SUB, claims: { ...options.user?.claims } };
     this.substituteUserClients = new Set(options.substituteUserClients ?? []);
+    const consent = new ClientConsentPolicy({
+      store: this.store,
+      scopes: this.scopes,
+      learnScopes: (scopes) => this.learnScopes(scopes),
+      registerClient: (metadata) => this.registerClient(metadata),
+    });
     const front = new ZoneHttpFront({
       faults: this.faults,
       recorder: this.recorder,
@@ -86,6 +93,8 @@ export class LocalZone {
       dispatch: (req, res) => this.dispatch(req, res),
       learnScopes: (scopes) => this.learnScopes(scopes),
       defaultScopeFor: (clientId) => this.defaultScopeFor(clientId),
+      authorizeScopes: (clientId, scopes) => consent.authorizeScopes(clientId, scopes),
+      resolveClientDocument: (clientId) => consent.resolveClientDocument(clientId),
     });
     this.observe = front.observe;
     this.server = new ZoneHttpServer(

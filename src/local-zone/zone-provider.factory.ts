@@ -81,6 +81,9 @@ export function createZoneProvider(deps: ZoneProviderDeps): Provider {
       id_token_signed_response_alg: SIGNING_ALG,
     },
     pkce: { required: () => true },
+    // Clients may name themselves by the URL of their metadata (MCP 2025-11-25); the zone's
+    // front fetches the document and registers the client before oidc-provider sees it.
+    discovery: { client_id_metadata_document_supported: true },
     // A development zone: any browser origin may call it.
     clientBasedCORS: () => true,
     features: {

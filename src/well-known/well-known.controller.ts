@@ -8,6 +8,7 @@ import type { PublicJwks } from '../credentials/application-credential.js';
 import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
 import { KeycardZones, type KeycardZone } from '../zone/keycard-zones.js';
+import { AdvertisedScopes } from './advertised-scopes.service.js';
 import { buildProtectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
 
 const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
@@ -45,13 +46,14 @@ export class WellKnownController {
   constructor(
     @InjectKeycardConfig() private readonly config: KeycardConfig,
     private readonly zoneMetadata: ZoneMetadataService,
+    private readonly scopes: AdvertisedScopes,
     @Optional() private readonly zones?: KeycardZones,
   ) {}
 
   /** The root document describes the first MCP endpoint. */
   @Get(PROTECTED_RESOURCE_PATH)
   getRootProtectedResource(): ProtectedResourceMetadata {
-    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!);
+    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!, this.scopes.list());
   }
 
   @Get(belowPrefix(PROTECTED_RESOURCE_PATH))
@@ -59,7 +61,7 @@ export class WellKnownController {
     const resource = this.resourceBelow(`/${PROTECTED_RESOURCE_PATH}`, request);
     if (!resource) throw notFound('No MCP endpoint of this server has protected-resource metadata at this path.');
     // zones mode: the document of a zone's endpoint names that zone.
-    return buildProtectedResourceMetadata(this.zoneOf(resource)?.config ?? this.config, resource);
+    return buildProtectedResourceMetadata(this.zoneOf(resource)?.config ?? this.config, resource, this.scopes.list());
   }
 
   /** The zone's authorization server metadata, as the zone serves it (502 when it cannot be fetched). */
