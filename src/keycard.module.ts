@@ -17,6 +17,7 @@ import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
 import { WebIdentityKeyRefresher } from './well-known/web-identity-key-refresher.js';
 import { ZoneMetadataService } from './zone/zone-metadata.service.js';
+import { KeycardZones } from './zone/keycard-zones.js';
 
 const providers: Provider[] = [
   {
@@ -31,6 +32,7 @@ const providers: Provider[] = [
     useFactory: (config: KeycardConfig) => config.credential,
   },
   ZoneMetadataService,
+  KeycardZones,
   AdvertisedScopes,
   ListenAddressChecker,
   WebIdentityKeyRefresher,
@@ -53,7 +55,7 @@ const providers: Provider[] = [
   imports: [DiscoveryModule],
   providers,
   controllers: [WellKnownController],
-  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders],
+  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, KeycardZones, ...authProviders, ...grantProviders],
 })
 export class KeycardModule extends KeycardConfigurableModule implements NestModule {
   constructor(@InjectKeycardConfig() private readonly config: KeycardConfig) {

@@ -114,6 +114,38 @@ export interface KeycardModuleOptions {
    * @default none: every process keeps its own cache
    */
   redis?: KeycardRedisOptions;
+  /**
+   * Several zones on one server: the first path segment of a request names its zone
+   * (`/{zoneId}/{mcpPath}`). Each zone's endpoints publish their own protected-resource
+   * metadata naming that zone, accept only tokens issued by that zone (use `KeycardZonesGuard`),
+   * and exchange at that zone's token endpoint with that zone's credential (a `ClientSecret`
+   * map keyed by issuer URL; a zone without credential is refused, never sent unauthenticated).
+   * Replaces `zoneUrl` / `zoneId` (and their env variables).
+   * @default none (one zone)
+   */
+  zones?: KeycardZonesOptions;
+}
+
+/** The zones of `zones` mode. */
+export interface KeycardZonesOptions {
+  /** The zone ids served (DNS labels), each the first path segment of its endpoints. */
+  readonly ids: readonly string[];
+  /**
+   * The zone URL of a zone id: a map id → URL, or a function. Ids it does not name get
+   * `{scheme}://{zoneId}.{host}[:port]` from `baseUrl` / KEYCARD_BASE_URL.
+   * @default every zone URL derived from the base URL
+   */
+  readonly zoneUrls?: Readonly<Record<string, string>> | ((zoneId: string) => string | undefined);
+}
+
+/** One zone of `zones` mode, resolved at bootstrap. */
+export interface KeycardZoneConfig {
+  /** The zone id: the first path segment of its endpoints. */
+  readonly id: string;
+  /** The zone URL (its issuer), without trailing slash. */
+  readonly zoneUrl: string;
+  /** The whole configuration as that zone sees it: its issuer, its endpoints, their audiences. */
+  readonly config: KeycardConfig;
 }
 
 /** One MCP endpoint of this server, as a protected resource. */
@@ -174,4 +206,9 @@ export interface KeycardConfig {
   readonly credentialSource: KeycardCredentialSource;
   /** Absolute URL of this server's `/.well-known/jwks.json`, when the credential publishes keys. */
   readonly jwksUrl: string | undefined;
+  /**
+   * `zones` mode: every zone with its own configuration. The top-level fields then describe
+   * the first zone, with `resources` listing the endpoints of every zone.
+   */
+  readonly zones?: readonly KeycardZoneConfig[];
 }

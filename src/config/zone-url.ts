@@ -1,9 +1,9 @@
 import type { EnvReader } from '../credentials/application-credential.js';
 
 /** The default base URL a zone id is combined with. */
-const DEFAULT_KEYCARD_BASE_URL = 'https://keycard.cloud';
+export const DEFAULT_KEYCARD_BASE_URL = 'https://keycard.cloud';
 
-const ZONE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+export const ZONE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export interface ZoneSettings {
   zoneUrl?: string;
@@ -54,7 +54,7 @@ export function parseHttpUrl(value: string, setting: string): URL | string {
 }
 
 /** `{scheme}://{zoneId}.{host}[:port]`; the base URL's path is dropped. */
-function zoneUrlFromId(zoneId: string, baseUrl: URL): string {
+export function zoneUrlFromId(zoneId: string, baseUrl: URL): string {
   const port = baseUrl.port ? `:${baseUrl.port}` : '';
   return `${baseUrl.protocol}//${zoneId}.${baseUrl.hostname}${port}`;
 }

@@ -12,9 +12,14 @@ export const CREDENTIAL_ENV = Object.freeze({
   WEB_IDENTITY_PRIVATE_KEY: 'KEYCARD_WEB_IDENTITY_PRIVATE_KEY',
   /** Comma-separated paths of keys published beside the signing key (previous / next key of a rotation). */
   WEB_IDENTITY_PUBLISHED_KEY_FILES: 'KEYCARD_WEB_IDENTITY_PUBLISHED_KEY_FILES',
-  /** The EKS token file variables, in precedence order. */
+  /**
+   * The workload-identity token file variables, in precedence order: EKS, then a generic one
+   * (e.g. a Kubernetes projected service-account token), then the AWS SDK's. Any of them makes
+   * an `EKSWorkloadIdentity` (the token file's content is the client assertion).
+   */
   EKS_TOKEN_FILE: Object.freeze([
     'KEYCARD_EKS_WORKLOAD_IDENTITY_TOKEN_FILE',
+    'KEYCARD_WORKLOAD_IDENTITY_TOKEN_FILE',
     'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
     'AWS_WEB_IDENTITY_TOKEN_FILE',
   ] as const),
@@ -38,4 +43,9 @@ export function findEksTokenFileEnv(env: EnvReader): { readonly name: string; re
     if (path !== undefined) return { name, path };
   }
   return undefined;
+}
+
+/** Every token file variable that is set, in precedence order. */
+export function listEksTokenFileEnv(env: EnvReader): readonly string[] {
+  return CREDENTIAL_ENV.EKS_TOKEN_FILE.filter((name) => readEnv(env, name) !== undefined);
 }

@@ -1,5 +1,5 @@
 export { AccessContext } from './access-context.js';
-export type { AccessErrorEntry, AccessErrors, AccessStatus } from './access-context.types.js';
+export type { AccessErrorEntry, AccessErrorInit, AccessErrors, AccessStatus } from './access-context.types.js';
 export { ResourceAccessError, type ResourceAccessErrorType } from './resource-access.error.js';
 export type { TokenResponse } from './token-response.interface.js';
 export { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './exchange-cache.js';

@@ -9,7 +9,7 @@ import { sharedExchangeCacheKey } from './exchange-seal.js';
 import { MemoryExchangeCache } from './memory-exchange-cache.js';
 import type { RedisExchangeLease } from './redis-exchange-lease.js';
 import { SharedExchangeLevel } from './shared-exchange-level.js';
-import type { TokenExchangeClient } from './token-exchange.client.js';
+import { ACCESS_TOKEN_TYPE, type TokenExchangeClient } from './token-exchange.client.js';
 import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
 
@@ -49,8 +49,10 @@ export interface TokenExchangeServiceOptions {
 /** One exchange through the cache. */
 export interface ExchangeParams {
   readonly metadata: Pick<ZoneMetadata, 'token_endpoint' | 'issuer'>;
-  /** The inbound bearer token. */
+  /** The inbound bearer token, or a substitute-user token (impersonation). */
   readonly subjectToken: string;
+  /** RFC 8693 `subject_token_type`. Default: access token. */
+  readonly subjectTokenType?: string;
   /** The inbound token's `exp` (seconds since the epoch): no exchanged token is cached past it. */
   readonly subjectExpiresAt?: number;
   readonly resource: string;
@@ -60,8 +62,10 @@ export interface ExchangeParams {
 /** The exchanges of one `@Grant(...)` call. */
 export interface ExchangeAllParams {
   readonly metadata: Pick<ZoneMetadata, 'token_endpoint' | 'issuer'>;
-  /** The inbound bearer token; empty when the request had none. */
+  /** The inbound bearer token (empty when the request had none), or a substitute-user token. */
   readonly subjectToken: string;
+  /** RFC 8693 `subject_token_type`. Default: access token. */
+  readonly subjectTokenType?: string;
   /** The inbound token's `exp` (seconds since the epoch). */
   readonly subjectExpiresAt?: number;
   readonly resources: readonly string[];
@@ -113,7 +117,7 @@ export class TokenExchangeService {
   /** A token for one resource, from the cache or a new exchange. Throws `TokenExchangeError`. */
   exchange(params: ExchangeParams): Promise<TokenResponse> {
     const scope = normalizeScope(params.scope);
-    const key = exchangeCacheKey(params.subjectToken, params.resource, scope);
+    const key = exchangeCacheKey(cacheSubject(params), params.resource, scope);
     const pending = this.inFlight.get(key);
     if (pending) {
       return pending;
@@ -131,7 +135,7 @@ export class TokenExchangeService {
   async exchangeAll(params: ExchangeAllParams): Promise<AccessContext> {
     const context = new AccessContext();
     if (!params.subjectToken) {
-      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE });
+      context.setError({ message: NO_AUTHENTICATION_TOKEN_MESSAGE, retryable: false });
       return context;
     }
     const resources = [...new Set(params.resources)];
@@ -140,6 +144,7 @@ export class TokenExchangeService {
         this.exchange({
           metadata: params.metadata,
           subjectToken: params.subjectToken,
+          subjectTokenType: params.subjectTokenType,
           subjectExpiresAt: params.subjectExpiresAt,
           resource,
           scope: scopeFor(params.scopes, resource),
@@ -172,7 +177,7 @@ export class TokenExchangeService {
     const entries: ExchangeCacheEntry[] = [];
     try {
       for (const resource of resources) {
-        const key = exchangeCacheKey(params.subjectToken, resource, scopeFor(params.scopes, resource));
+        const key = exchangeCacheKey(cacheSubject(params), resource, scopeFor(params.scopes, resource));
         const entry = this.inFlight.has(key) ? undefined : cache.peek(key);
         if (entry === undefined) {
           return undefined;
@@ -195,7 +200,9 @@ export class TokenExchangeService {
     if (local) {
       return withRemainingLifetime(local, this.now());
     }
-    if (this.shared === undefined) {
+    // An impersonated exchange's subject (a substitute-user token) is derivable from the user id,
+    // so a key derived from it protects nothing: such tokens stay in this process's memory.
+    if (this.shared === undefined || !isCallerToken(params)) {
       return this.exchangeAndStore(key, undefined, params, scope);
     }
     const sharedKey = sharedExchangeCacheKey(params.subjectToken, params.resource, scope);
@@ -218,6 +225,7 @@ export class TokenExchangeService {
       response = await this.client.exchange({
         metadata: params.metadata,
         subjectToken: params.subjectToken,
+        subjectTokenType: params.subjectTokenType,
         resource: params.resource,
         scope: scope || undefined,
       });
@@ -260,10 +268,25 @@ export class TokenExchangeService {
   private toErrorEntry(resource: string, error: unknown): AccessErrorEntry {
     const message = `Token exchange failed for ${resource}`;
     if (error instanceof TokenExchangeError) {
-      return { message, code: error.code, description: error.description ?? error.message };
+      return { message, code: error.code, description: error.description ?? error.message, retryable: error.retryable };
     }
-    return { message, code: 'internal_error', description: 'unexpected error during the token exchange' };
+    return { message, code: 'internal_error', description: 'unexpected error during the token exchange', retryable: false };
   }
+}
+
+/**
+ * The subject part of the cache key: the token itself for the caller's own token, and the
+ * type plus the token otherwise. A substitute-user token names its user, so impersonated
+ * tokens are cached per user; the type (and a space, which no bearer token holds) keeps
+ * them apart from any inbound token spelled the same.
+ */
+function cacheSubject(params: { readonly subjectToken: string; readonly subjectTokenType?: string }): string {
+  return isCallerToken(params) ? params.subjectToken : `${params.subjectTokenType} ${params.subjectToken}`;
+}
+
+/** Whether the subject is the caller's own access token (not a substitute-user token). */
+function isCallerToken(params: { readonly subjectTokenType?: string }): boolean {
+  return params.subjectTokenType === undefined || params.subjectTokenType === ACCESS_TOKEN_TYPE;
 }
 
 function scopeFor(scopes: GrantScopes | undefined, resource: string): string | readonly string[] | undefined {

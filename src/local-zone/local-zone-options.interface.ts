@@ -43,6 +43,15 @@ export interface LocalZoneOptions {
    */
   allowAnonymousExchange?: boolean;
   /**
+   * Impersonation policy: the confidential clients (by client id) allowed to exchange a
+   * substitute-user token (`subject_token_type = urn:keycard:params:oauth:token-type:substitute-user`,
+   * an unsigned `{"sub": <user>}` token) for a token acting for that user. Anyone else, and any
+   * public or anonymous client, is refused with `unauthorized_client`. Can be changed later with
+   * `LocalZone.setSubstituteUserClients()`.
+   * Default: none (every substitute-user exchange is refused).
+   */
+  substituteUserClients?: string[];
+  /**
    * How many token-exchange requests `exchangeRequests` keeps (the oldest are dropped;
    * `exchangeCount` still counts all). Bounds memory in long benchmarks. Default `10000`.
    */

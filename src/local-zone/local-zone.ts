@@ -66,6 +66,7 @@ export class LocalZone {
   private providerCallback: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   private boundPort = 0;
   private currentUser: LocalZoneUser;
+  private substituteUserClients: ReadonlySet<string>;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -77,6 +78,7 @@ export class LocalZone {
     this.scopes = new ZoneScopes(options.scopes);
     this.recorder = new RequestRecorder(options.maxExchangeRecords ?? DEFAULT_MAX_EXCHANGE_RECORDS);
     this.currentUser = { sub: options.user?.sub ?? DEFAULT_USER_SUB, claims: { ...options.user?.claims } };
+    this.substituteUserClients = new Set(options.substituteUserClients ?? []);
     const consent = new ClientConsentPolicy({
       store: this.store,
       scopes: this.scopes,
@@ -163,6 +165,17 @@ export class LocalZone {
   setUser(user: LocalZoneUser): void {
     if (typeof user.sub !== 'string' || user.sub.length === 0) throw new LocalZoneError('user.sub must be a non-empty string');
     this.currentUser = { sub: user.sub, claims: { ...user.claims } };
+  }
+
+  /**
+   * Impersonation policy: the confidential clients allowed to exchange substitute-user tokens
+   * from now on (replaces the list given to `start()`; an empty list refuses every one).
+   */
+  setSubstituteUserClients(clientIds: readonly string[]): void {
+    if (!Array.isArray(clientIds) || clientIds.some((c) => typeof c !== 'string' || c.length === 0)) {
+      throw new LocalZoneError('substitute-user clients must be a list of client ids');
+    }
+    this.substituteUserClients = new Set(clientIds);
   }
 
   /** `kid` of the key that signs tokens now. */
@@ -319,6 +332,7 @@ export class LocalZone {
       faults: this.faults,
       cookies: this.cookies,
       user: () => this.currentUser,
+      substituteUserAllowed: (clientId) => this.substituteUserClients.has(clientId),
       observe: this.observe,
       onServerError: (err) => this.errors.push(err),
     });

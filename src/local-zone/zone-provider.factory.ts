@@ -26,6 +26,8 @@ export interface ZoneProviderDeps {
   readonly faults: FaultInjector;
   readonly cookies: InteractionCookieRelay;
   readonly user: () => LocalZoneUser;
+  /** Whether this client may exchange substitute-user tokens (impersonation policy). */
+  readonly substituteUserAllowed: (clientId: string) => boolean;
   /** Runs around every request oidc-provider handles (records answers). */
   readonly observe: OidcMiddleware;
   /** oidc-provider's internal errors and Koa errors. */
@@ -147,6 +149,7 @@ export function createZoneProvider(deps: ZoneProviderDeps): Provider {
     scopes: deps.scopes,
     faults: deps.faults,
     accessTokenTtlSeconds: ttl,
+    substituteUserAllowed: deps.substituteUserAllowed,
   });
   return provider;
 }

@@ -219,6 +219,7 @@ describe('TokenExchangeService', () => {
         message: `Token exchange failed for ${CALENDAR}`,
         code: 'invalid_target',
         description: 'calendar is not allowed',
+        retryable: false,
       });
       const logged = warnings.join('\n');
       expect(logged).toContain(CALENDAR);
@@ -246,7 +247,7 @@ describe('TokenExchangeService', () => {
       const context = await exchangeAll(service(), { subjectToken: '' });
       expect(zone.requests).toHaveLength(0);
       expect(context.getStatus()).toBe('error');
-      expect(context.getError()).toEqual({ message: 'no authentication token available' });
+      expect(context.getError()).toEqual({ message: 'no authentication token available', retryable: false });
       expect(() => context.access(API)).toThrow(expect.objectContaining({ errorType: 'global_error' }));
     });
 
