@@ -7,6 +7,7 @@ import { exchangeCacheKey } from '../../src/grant/exchange-cache-key.js';
 import { openExchange, sharedExchangeCacheKey } from '../../src/grant/exchange-seal.js';
 import { RedisExchangeCache } from '../../src/grant/redis-exchange-cache.js';
 import { RedisExchangeLease } from '../../src/grant/redis-exchange-lease.js';
+import { SUBSTITUTE_USER_TOKEN_TYPE, substituteUserToken } from '../../src/grant/substitute-user-token.js';
 import { RedisConnection } from '../../src/redis/redis-connection.js';
 import { RedisTestServer } from './redis-server.js';
 
@@ -112,6 +113,31 @@ describe('shared exchange cache and lease on a real Redis', () => {
         for (const fragment of [...fragments, ...sha256s]) expect(text.includes(fragment)).toBe(false);
         expect(text).not.toMatch(/eyJ|"alg"|"sub"|alice|bob|example\.com/u);
       }
+    }
+  });
+
+  it('keeps impersonated tokens out of Redis: a substitute-user subject is derivable from the user id', async () => {
+    const [first, second] = await startReplicas(2, { commandTimeoutMs: 1000 });
+    zone.setSubstituteUserClients([DEMO_CLIENT_ID]);
+    try {
+      const impersonate = (replica: Replica) =>
+        replica.service.exchangeAll({
+          metadata: metadata(),
+          subjectToken: substituteUserToken('dave'),
+          subjectTokenType: SUBSTITUTE_USER_TOKEN_TYPE,
+          resources: [API],
+        });
+      const context = await impersonate(first as Replica);
+      expect(context.getStatus()).toBe('success');
+      expect(claimsOf(context.access(API).accessToken).sub).toBe('dave');
+      // Anyone who knows the id could rebuild the subject, hence the key: nothing is shared...
+      expect((await redis.dumpAll()).filter((entry) => entry.key.startsWith('keycard:exchange:'))).toEqual([]);
+      // ...so another replica exchanges for itself, while the first one serves its own memory.
+      await impersonate(second as Replica);
+      await impersonate(first as Replica);
+      expect(zone.exchangeCount).toBe(2);
+    } finally {
+      zone.setSubstituteUserClients([]);
     }
   });
 
