@@ -44,6 +44,7 @@ import { McpController, McpHttpControllerFor, McpStrategy, StreamableHttpTranspo
 import { AccessContext, AccessCtx, ClientSecret, Grant, KeycardAuthGuard, KeycardModule } from '../src/index.js';
 import { VerifiedTokenCache } from '../src/auth/verified-token-cache.js';
 import { ExchangeCache } from '../src/grant/exchange-cache.js';
+import type { MemoryExchangeCache } from '../src/grant/memory-exchange-cache.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/local-zone/index.js';
 import { serveIpc, type IpcReady } from './bench-ipc.js';
 import {
@@ -272,7 +273,7 @@ async function main(): Promise<void> {
     /** Heap used after a full garbage collection, and the sizes of the caches of the first KeycardModule. */
     heap: () => {
       collectGarbage();
-      return { heapUsed: process.memoryUsage().heapUsed, verifiedTokens: verifiedTokens.size, exchanges: exchangeCache.size };
+      return { heapUsed: process.memoryUsage().heapUsed, verifiedTokens: verifiedTokens.size, exchanges: (exchangeCache as MemoryExchangeCache).size };
     },
     stop: async () => {
       await app.close();

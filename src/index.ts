@@ -11,6 +11,8 @@ export type {
   KeycardJwtAlgorithm,
   KeycardModuleOptions,
   KeycardResourceConfig,
+  KeycardZoneConfig,
+  KeycardZonesOptions,
 } from './config/keycard-options.interface.js';
 
 // Application credentials
@@ -26,9 +28,12 @@ export { WebIdentity, type WebIdentityOptions } from './credentials/web-identity
 export {
   WebIdentityKeyStorage,
   type WebIdentityKeyPair,
+  type WebIdentityKeySet,
   type WebIdentityPublicJwk,
 } from './credentials/web-identity-key-storage.js';
 export { FileKeyStorage } from './credentials/file-key-storage.js';
+export { MountedKeyStorage, type MountedKeyStorageOptions } from './credentials/mounted-key-storage.js';
+export { RedisKeyStorage, type RedisKeyRotationOptions, type RedisKeyStorageOptions } from './redis/redis-key-storage.js';
 export {
   EKSWorkloadIdentity,
   type EKSWorkloadIdentityOptions,
@@ -40,6 +45,10 @@ export type { ZoneMetadata } from './zone/zone-metadata.interface.js';
 
 // Inbound authentication
 export { KeycardAuthGuard } from './auth/keycard-auth.guard.js';
+/** `zones` mode: verifies each request against the zone its first path segment names. */
+export { KeycardZonesGuard } from './auth/keycard-zones.guard.js';
+/** `zones` mode: the configured zones by id and issuer, each with its own metadata service. */
+export { KeycardZones, type KeycardZone } from './zone/keycard-zones.js';
 export { Public } from './auth/public.decorator.js';
 export { RequireScopes } from './auth/require-scopes.decorator.js';
 export {
@@ -57,15 +66,25 @@ export { Grant } from './grant/grant.decorator.js';
 export { AccessCtx } from './grant/access-ctx.decorator.js';
 export { GrantInterceptor } from './grant/grant.interceptor.js';
 export { GrantService, type GrantSubject, type SdkHandlerContext } from './grant/grant.service.js';
-export type { GrantOptions } from './grant/grant-options.interface.js';
+/** The RFC 8693 `subject_token_type` of impersonated exchanges (`@Grant(..., { userIdentifier })`). */
+export { SUBSTITUTE_USER_TOKEN_TYPE } from './grant/substitute-user-token.js';
+export type {
+  GrantDefinition,
+  GrantOptions,
+  UserIdentifierContext,
+  UserIdentifierResolver,
+} from './grant/grant-options.interface.js';
 export type { GrantScopes } from './grant/token-exchange.service.js';
 export { AccessContext } from './grant/access-context.js';
-export type { AccessErrorEntry, AccessErrors, AccessStatus } from './grant/access-context.types.js';
+export type { AccessErrorEntry, AccessErrorInit, AccessErrors, AccessStatus } from './grant/access-context.types.js';
 export type { TokenResponse } from './grant/token-response.interface.js';
 export { ResourceAccessError, type ResourceAccessErrorType } from './grant/resource-access.error.js';
 export { TokenExchangeError } from './grant/token-exchange.error.js';
-export { ExchangeCache, type ExchangeCacheEntry } from './grant/exchange-cache.js';
+export { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './grant/exchange-cache.js';
 export { MemoryExchangeCache, type MemoryExchangeCacheOptions } from './grant/memory-exchange-cache.js';
+
+// Several replicas (Redis)
+export type { KeycardRedisClient, KeycardRedisOptions } from './redis/keycard-redis-options.interface.js';
 
 // Errors
 export { KeycardConfigurationError, KeycardCredentialError, KeycardError, ZoneDiscoveryError } from './errors/keycard.error.js';

@@ -1,5 +1,6 @@
 import { Module, RequestMethod, type MiddlewareConsumer, type NestModule, type Provider } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
+import { DiscoveryModule, ModuleRef } from '@nestjs/core';
+import { ListenAddressChecker } from './config/listen-address.checker.js';
 import { findConfigService } from './config/config-service.locator.js';
 import { InjectKeycardConfig } from './config/inject-keycard-config.decorator.js';
 import { createEnvReader } from './config/env-reader.js';
@@ -10,10 +11,13 @@ import { ApplicationCredential } from './credentials/application-credential.js';
 import { grantProviders } from './grant/grant.providers.js';
 import { KEYCARD_CONFIG } from './keycard.constants.js';
 import { KeycardConfigurableModule, KEYCARD_MODULE_OPTIONS } from './keycard.module-definition.js';
+import { AdvertisedScopes } from './well-known/advertised-scopes.service.js';
 import { keycardCorsRoutes } from './well-known/keycard-cors.routes.js';
 import { KeycardCorsMiddleware } from './well-known/keycard-cors.middleware.js';
 import { WellKnownController } from './well-known/well-known.controller.js';
+import { WebIdentityKeyRefresher } from './well-known/web-identity-key-refresher.js';
 import { ZoneMetadataService } from './zone/zone-metadata.service.js';
+import { KeycardZones } from './zone/keycard-zones.js';
 
 const providers: Provider[] = [
   {
@@ -28,6 +32,10 @@ const providers: Provider[] = [
     useFactory: (config: KeycardConfig) => config.credential,
   },
   ZoneMetadataService,
+  KeycardZones,
+  AdvertisedScopes,
+  ListenAddressChecker,
+  WebIdentityKeyRefresher,
   ...authProviders,
   ...grantProviders,
 ];
@@ -44,9 +52,10 @@ const providers: Provider[] = [
  * answers CORS for them and for the MCP endpoints (`OPTIONS` → 204, before any guard).
  */
 @Module({
+  imports: [DiscoveryModule],
   providers,
   controllers: [WellKnownController],
-  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, ...authProviders, ...grantProviders],
+  exports: [KEYCARD_CONFIG, ApplicationCredential, ZoneMetadataService, KeycardZones, ...authProviders, ...grantProviders],
 })
 export class KeycardModule extends KeycardConfigurableModule implements NestModule {
   constructor(@InjectKeycardConfig() private readonly config: KeycardConfig) {

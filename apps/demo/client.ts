@@ -1,17 +1,19 @@
 /**
- * `npm run demo:client [-- <MCP URL>] [--era legacy|auto]`: a real MCP client (the official
+ * `npm run demo:client [-- <MCP URL>] [--era legacy|auto]` (default URL: MCP_URL, else
+ * MCP_SERVER_URL + /mcp, else http://127.0.0.1:$PORT/mcp): a real MCP client (the official
  * `@modelcontextprotocol/client`) against the running demo, printing every step: the 401
  * challenge, discovery, client registration, authorization code + PKCE (automatic development
  * login), the token (as claims, never the token), and the tool calls with their results.
  */
 import { type CallToolResult, type FetchLike, type VersionNegotiationMode } from '@modelcontextprotocol/client';
+import { demoClientUrl } from './client-url.js';
 import { callToolWithStepUp, connectWithDevLogin, DevLoginOAuthProvider } from './dev-login.js';
 
 const args = process.argv.slice(2);
 const eraIndex = args.indexOf('--era');
 const era: VersionNegotiationMode = eraIndex >= 0 && args[eraIndex + 1] === 'legacy' ? 'legacy' : 'auto';
 const positional = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--era');
-const serverUrl = new URL(positional[0] ?? process.env.MCP_URL ?? 'http://127.0.0.1:8000/mcp');
+const serverUrl = demoClientUrl(positional, process.env);
 
 let step = 0;
 const say = (text: string): void => console.log(`\n${String(++step).padStart(2)}. ${text}`);
@@ -77,7 +79,9 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
-  const refused = /ECONNREFUSED|fetch failed/.test(message) ? `\nIs the demo running? Start it with \`npm start\` in another terminal.` : '';
+  const refused = /ECONNREFUSED|fetch failed/.test(message)
+    ? `\nIs the demo running at ${serverUrl.href}? Start it with \`npm start\` in another terminal (same PORT / MCP_SERVER_URL), or check it: npx nestjs-keycard doctor ${serverUrl.href}`
+    : '';
   console.error(`\nThe client failed: ${message}${refused}`);
   process.exitCode = 1;
 });

@@ -1,5 +1,5 @@
-import type { LogLevel } from '@nestjs/common';
-import type { ApplicationCredential } from 'nestjs-keycard';
+import type { LoggerService, LogLevel } from '@nestjs/common';
+import type { ApplicationCredential, KeycardRedisOptions } from 'nestjs-keycard';
 
 /** Which Nest HTTP platform an example app runs on. */
 export type HttpPlatform = 'express' | 'fastify';
@@ -18,6 +18,8 @@ export interface ExampleAppOptions {
   readonly applicationCredential?: ApplicationCredential;
   /** HTTP platform. Default `express`. */
   readonly platform?: HttpPlatform;
-  /** Nest log levels, or `false` for none. Default: Nest's default levels. */
-  readonly logger?: LogLevel[] | false;
+  /** Nest log levels, a logger, or `false` for none. Default: Nest's default levels. */
+  readonly logger?: LogLevel[] | LoggerService | false;
+  /** Several replicas: the shared exchange cache and lease on Redis (`KeycardModule`'s `redis` option). Default: none. */
+  readonly redis?: KeycardRedisOptions;
 }

@@ -26,6 +26,7 @@ export interface KeycardMcpEndpointOptions {
  * - the guard leaves the verified caller on the request (`req.user`, `req.auth`), which is
  *   the raw request MCP-Nest hands to tools (`@McpRawRequest()`, `ctx.getRawRequest()`),
  *   so `@Grant` / `@AccessCtx()` and `@ToolScopes()` see the caller;
+ * - tools advertise `securitySchemes: [{ type: 'oauth2', scopes? }]` (never `noauth`);
  * - `stepUpAuthorization: true` answers a `tools/call` whose token lacks a tool's
  *   `@ToolScopes()` with HTTP 403 `insufficient_scope` (the challenge carries the metadata
  *   URL the guard published), so MCP clients can step up.
@@ -34,7 +35,15 @@ export interface KeycardMcpEndpointOptions {
  */
 export function createKeycardMcpEndpoint(options: KeycardMcpEndpointOptions): KeycardMcpEndpoint {
   const transport = new StreamableHttpTransport({ stepUpAuthorization: true });
-  const strategy = new McpStrategy({ name: options.name, version: options.version, transports: [transport] });
+  const strategy = new McpStrategy({
+    name: options.name,
+    version: options.version,
+    transports: [transport],
+    // Every caller is authenticated (the guard runs first). With this flag MCP-Nest lists tools
+    // with `securitySchemes: [{ type: 'oauth2' }]` instead of `noauth` (scoped tools:
+    // `{ type: 'oauth2', scopes }`), and it hides tools from a caller without a user.
+    allowUnauthenticatedAccess: true,
+  });
 
   @Controller(options.path ?? 'mcp')
   @UseGuards(KeycardAuthGuard)

@@ -18,3 +18,13 @@ export const MAX_BEARER_TOKEN_LENGTH = 8192;
  * for its step-up `insufficient_scope` challenges. The guard fills it on success.
  */
 export const MCP_NEST_RESOURCE_METADATA_URL = Symbol.for('@rekog/mcp-nest:resource-metadata-url');
+
+/**
+ * Optional provider: the clock (ms since the epoch) the zone key store times its key set,
+ * refetches and retry back-off with. Default `Date.now`. Internal (not exported by the
+ * package): lets tests move time without waiting.
+ */
+export const KEYCARD_CLOCK = Symbol('KEYCARD_CLOCK');
+
+/** What `KEYCARD_CLOCK` provides. */
+export type KeycardClock = () => number;

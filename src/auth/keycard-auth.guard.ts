@@ -16,6 +16,7 @@ import { KeycardTokenVerifier } from './keycard-token.verifier.js';
 import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
 import { missingScopes } from './token-claims.js';
 import { AuthorizationServerUnavailableError, TokenRejectedError } from './token-verification.errors.js';
+import { RejectionLogLimiter } from './rejection-log-limiter.js';
 import { RouteSettingsCache } from './route-settings-cache.js';
 import { attachVerifiedUser, findVerifiedUser } from './verified-request.js';
 import { VerifiedTokenCache, verifiedTokenKid } from './verified-token-cache.js';
@@ -46,8 +47,9 @@ function isKeycardUser(value: unknown): value is KeycardUser {
  *
  * On success `req.user` is a `KeycardUser` and `req.auth` the MCP SDK `AuthInfo`
  * (also on `req.raw` under Fastify). Works on HTTP routes and on MCP-Nest tool calls
- * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; CORS
- * preflight requests pass.
+ * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; nothing else
+ * does (CORS preflights of the MCP endpoints never reach it: `KeycardCorsMiddleware` answers
+ * them).
  *
  * Two paths: a token seen for the first time is verified in full (passport-jwt, jsonwebtoken,
  * the claim checks) and remembered (`VerifiedTokenCache`, until its `exp`); a remembered
@@ -63,6 +65,8 @@ function isKeycardUser(value: unknown): value is KeycardUser {
 export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements CanActivate {
   protected readonly logger = new Logger(KeycardAuthGuard.name);
   private readonly routes = new RouteSettingsCache<RouteSettings>();
+  /** One warn line per distinct rejection reason per minute; the rest at debug. */
+  private readonly rejectionLog = new RejectionLogLimiter();
   /** Whether the HTTP adapter is Fastify (then `req.raw` gets the user too); read on the first request. */
   private fastify: boolean | undefined;
 
@@ -83,9 +87,9 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
       const reason = 'no HTTP request to read a bearer token from';
       throw this.reject(context, KeycardUnauthorizedException.missingToken(this.getChallengeContext(context, undefined)), reason);
     }
-    if (context.getType<string>() === 'http' && request.method === 'OPTIONS' && getHeader(request, 'access-control-request-method')) {
-      return true; // CORS preflight: browsers never send credentials with it.
-    }
+    // No exception for CORS preflights: KeycardCorsMiddleware answers those of the MCP
+    // endpoints and discovery documents before any guard; anything else reaching a guarded
+    // handler (an `OPTIONS` included) needs a valid token.
 
     const user = findVerifiedUser(request, this.verifier) ?? this.fromCache(context, request) ?? (await this.authenticate(context, request));
 
@@ -179,17 +183,26 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
 
   /**
    * Sets the exception's headers (`WWW-Authenticate`) on the HTTP response, logs the
-   * reason (never the token) and returns the exception for the caller to throw.
+   * reason (never the token) and returns the exception for the caller to throw. Rejections
+   * are logged at warn once per distinct line per minute (with the count of those sent to
+   * debug meanwhile), every other one at debug, so a flood of bad tokens cannot flood the logs.
    */
   protected reject(context: ExecutionContext, exception: HttpException & KeycardHttpHeaders, reason: string): HttpException {
     const status = exception.getStatus();
-    if (status === 503) this.logger.warn(`Cannot verify bearer tokens: ${reason}`);
+    if (status === 503) this.logRejection(`Cannot verify bearer tokens: ${reason}`);
     else if (exception instanceof KeycardUnauthorizedException && exception.wwwAuthenticate.includes('error=')) {
-      this.logger.warn(`Rejected a bearer token: ${reason}`);
-    } else if (status === 403) this.logger.warn(`Refused a bearer token: ${reason}`);
+      this.logRejection(`Rejected a bearer token: ${reason}`);
+    } else if (status === 403) this.logRejection(`Refused a bearer token: ${reason}`);
     else this.logger.debug(`Unauthenticated request: ${reason}`);
     this.setResponseHeaders(context, exception.headers);
     return exception;
+  }
+
+  private logRejection(line: string): void {
+    const decision = this.rejectionLog.decide(line);
+    if (decision.level === 'debug') this.logger.debug(line);
+    else if (decision.suppressed === 0) this.logger.warn(line);
+    else this.logger.warn(`${line} (and ${decision.suppressed} more like it since the last warning, logged at debug)`);
   }
 
   /** The full path: passport-jwt checks the signature, the verifier the claims; the user is remembered. */

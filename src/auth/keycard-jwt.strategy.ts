@@ -14,6 +14,16 @@ interface PendingVerification {
   key?: string;
   /** Set once jsonwebtoken accepted the signature (`validate` is only called then): `key`. */
   verifiedWith?: string;
+  /** Whether the signature was already checked again after a key-set refetch. */
+  retried?: boolean;
+}
+
+/** passport's per-request `fail` (passport sets it on a per-request copy of the strategy). */
+type Fail = (challenge?: unknown, status?: number) => void;
+
+/** jsonwebtoken's error for a signature that does not verify with the key it was given. */
+function isBadSignature(failure: unknown): boolean {
+  return failure instanceof Error && failure.name === 'JsonWebTokenError' && failure.message === 'invalid signature';
 }
 
 const pending = new WeakMap<object, PendingVerification>();
@@ -50,6 +60,10 @@ function pendingFor(request: object): PendingVerification {
  * asymmetric algorithms only; the verifier then checks issuer, times, audience and
  * subject and builds the `KeycardUser`. `exp` and `nbf` are checked by the verifier (with
  * the configured clock tolerance), not by jsonwebtoken.
+ *
+ * A signature that fails with a known `kid` is checked once more when the key store
+ * refetched the key set and now holds another key for that `kid` (the zone re-keyed it);
+ * when that refetch is due but the zone is unreachable, the answer is 503, not 401.
  */
 @Injectable()
 export class KeycardJwtStrategy extends PassportStrategy(Strategy, KEYCARD_JWT_STRATEGY) {
@@ -79,6 +93,29 @@ export class KeycardJwtStrategy extends PassportStrategy(Strategy, KEYCARD_JWT_S
       jsonWebTokenOptions: { ignoreNotBefore: true },
       passReqToCallback: true,
     });
+  }
+
+  /** passport-jwt's `authenticate`, with the one retry after a failed signature described above. */
+  override authenticate(request: Parameters<Strategy['authenticate']>[0], options?: Parameters<Strategy['authenticate']>[1]): void {
+    const entry = pending.get(request);
+    const self = this as unknown as { fail: Fail; error: (error: unknown) => void };
+    const fail = self.fail;
+    if (entry && !entry.retried && typeof fail === 'function') {
+      self.fail = (challenge, status) => {
+        self.fail = fail;
+        const usedPem = entry.key;
+        if (!isBadSignature(challenge) || usedPem === undefined) {
+          fail.call(self, challenge, status);
+          return;
+        }
+        entry.retried = true;
+        entry.verifier.refetchAfterBadSignature(entry.token, usedPem).then(
+          (rekeyed) => (rekeyed ? super.authenticate(request, options) : fail.call(self, challenge, status)),
+          (error: unknown) => fail.call(self, error),
+        );
+      };
+    }
+    super.authenticate(request, options);
   }
 
   validate(request: KeycardHttpRequest, payload: unknown): KeycardUser {

@@ -91,6 +91,16 @@ export class KeycardTokenVerifier {
   }
 
   /**
+   * After this token's signature failed with `usedPem`: whether the zone may have re-keyed
+   * its `kid` and the key store now holds another key for it (then verify again). Refetches
+   * at most once per refetch interval (see `JwksKeyStore.refetchAfterBadSignature`); rejects
+   * with `AuthorizationServerUnavailableError` when that refetch is due but fails.
+   */
+  async refetchAfterBadSignature(token: string, usedPem: string): Promise<boolean> {
+    return this.keys.refetchAfterBadSignature(this.checkHeader(token).kid, usedPem);
+  }
+
+  /**
    * `getVerificationKey` without waiting, when the key store can answer from a fresh key set;
    * `undefined` when it would have to fetch (then call `getVerificationKey`). Throws
    * `TokenRejectedError` as `getVerificationKey` rejects.
@@ -113,9 +123,14 @@ export class KeycardTokenVerifier {
     return { alg, kid };
   }
 
-  /** Checks the claims of a token whose signature is valid and builds the user. */
+  /**
+   * Checks the claims of a token whose signature is valid and builds the user. The audience
+   * must fit the MCP endpoint the request hits (`resourceForRequest`): a token for another
+   * endpoint of this server is rejected.
+   */
   createUser(payload: unknown, token: string, request: KeycardHttpRequest): KeycardUser {
-    const { claims, audience } = checkClaims(payload, this.config, Math.floor(Date.now() / 1000));
+    const endpoint = this.resourceForRequest(request);
+    const { claims, audience } = checkClaims(payload, this.config, Math.floor(Date.now() / 1000), endpoint);
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : typeof claims.azp === 'string' ? claims.azp : undefined;
     return {
       sub: claims.sub,
@@ -124,7 +139,7 @@ export class KeycardTokenVerifier {
       claims,
       token,
       expiresAt: claims.exp,
-      resource: audience.resourceUrl ?? this.resourceForRequest(request).resourceUrl,
+      resource: audience.resourceUrl,
     };
   }
 

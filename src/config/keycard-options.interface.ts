@@ -1,5 +1,6 @@
 import type { ApplicationCredential } from '../credentials/application-credential.js';
 import type { ExchangeCache } from '../grant/exchange-cache.js';
+import type { KeycardRedisOptions } from '../redis/keycard-redis-options.interface.js';
 
 /** JWS algorithms the guard can accept. HMAC and `none` are deliberately absent. */
 export type KeycardJwtAlgorithm = 'RS256' | 'RS384' | 'RS512' | 'PS256' | 'PS384' | 'PS512' | 'ES256' | 'ES384' | 'ES512';
@@ -58,12 +59,15 @@ export interface KeycardModuleOptions {
    */
   requiredScopes?: readonly string[];
   /**
-   * Scopes advertised as `scopes_supported` in the protected-resource metadata.
-   * @default the `requiredScopes`
+   * Extra scopes advertised as `scopes_supported` in the protected-resource metadata, for
+   * scopes no decorator names (e.g. ones a handler checks itself). The metadata always lists
+   * `requiredScopes`, every `@RequireScopes()` and every MCP-Nest `@ToolScopes()` as well.
+   * @default []
    */
   scopesSupported?: readonly string[];
   /**
-   * Extra audiences accepted in inbound tokens, besides the MCP resource URLs.
+   * Extra audiences accepted in inbound tokens at every MCP endpoint (server-wide), besides
+   * the MCP base URL and each endpoint's own resource URL.
    * @default []
    */
   additionalAudiences?: readonly string[];
@@ -89,16 +93,60 @@ export interface KeycardModuleOptions {
   zoneTimeoutMs?: number;
   /**
    * Maximum number of exchanged tokens kept in the in-memory cache (one per user and
-   * resource); `0` turns caching off. Each entry takes about 2.6 KiB (bench/RESULTS.md).
+   * resource; about 2.7 KiB each, bench/RESULTS.md); `0` turns it off (with `redis`, every call
+   * then reads the token from Redis; without, every call exchanges).
    * @default 10000
    */
   exchangeCacheMaxEntries?: number;
   /**
-   * Where exchanged tokens are kept, e.g. a store shared by several instances: an
-   * `ExchangeCache` implementation. Entries must not outlive the expiry they are given.
+   * Where exchanged tokens are kept: a `MemoryExchangeCache`, or your own `ExchangeCache` for a
+   * store shared by several instances (each process then keeps an in-memory LRU of
+   * `exchangeCacheMaxEntries` in front of it). Entries must not outlive the expiry they are
+   * given. For Redis, use the `redis` option instead.
    * @default an in-memory LRU of `exchangeCacheMaxEntries` entries
    */
   exchangeCache?: ExchangeCache;
+  /**
+   * Several replicas: share exchanged tokens through Redis (encrypted with a key derived from
+   * the caller's token, expiring by TTL) and exchange each token once across replicas (a short
+   * Redis lease). `{ url }`, or `{ client }` with the app's node-redis client (`npm install redis`).
+   * Each process keeps its in-memory cache in front. Redis is an optimisation: down or slow,
+   * every replica carries on with its own cache. Not together with `exchangeCache`.
+   * @default none: every process keeps its own cache
+   */
+  redis?: KeycardRedisOptions;
+  /**
+   * Several zones on one server: the first path segment of a request names its zone
+   * (`/{zoneId}/{mcpPath}`). Each zone's endpoints publish their own protected-resource
+   * metadata naming that zone, accept only tokens issued by that zone (use `KeycardZonesGuard`),
+   * and exchange at that zone's token endpoint with that zone's credential (a `ClientSecret`
+   * map keyed by issuer URL; a zone without credential is refused, never sent unauthenticated).
+   * Replaces `zoneUrl` / `zoneId` (and their env variables).
+   * @default none (one zone)
+   */
+  zones?: KeycardZonesOptions;
+}
+
+/** The zones of `zones` mode. */
+export interface KeycardZonesOptions {
+  /** The zone ids served (DNS labels), each the first path segment of its endpoints. */
+  readonly ids: readonly string[];
+  /**
+   * The zone URL of a zone id: a map id → URL, or a function. Ids it does not name get
+   * `{scheme}://{zoneId}.{host}[:port]` from `baseUrl` / KEYCARD_BASE_URL.
+   * @default every zone URL derived from the base URL
+   */
+  readonly zoneUrls?: Readonly<Record<string, string>> | ((zoneId: string) => string | undefined);
+}
+
+/** One zone of `zones` mode, resolved at bootstrap. */
+export interface KeycardZoneConfig {
+  /** The zone id: the first path segment of its endpoints. */
+  readonly id: string;
+  /** The zone URL (its issuer), without trailing slash. */
+  readonly zoneUrl: string;
+  /** The whole configuration as that zone sees it: its issuer, its endpoints, their audiences. */
+  readonly config: KeycardConfig;
 }
 
 /** One MCP endpoint of this server, as a protected resource. */
@@ -139,8 +187,13 @@ export interface KeycardConfig {
   readonly mcpBaseUrl: string;
   /** One entry per MCP endpoint. */
   readonly resources: readonly KeycardResourceConfig[];
-  /** Every `aud` value accepted on inbound tokens. */
+  /**
+   * Every `aud` value accepted on inbound tokens at one endpoint or another (each endpoint
+   * accepts only its own resource URL, the MCP base URL and `extraAudiences`).
+   */
   readonly audiences: readonly string[];
+  /** The `additionalAudiences` option: accepted at every endpoint, like the MCP base URL. */
+  readonly extraAudiences: readonly string[];
   readonly mcpServerName: string;
   readonly requiredScopes: readonly string[];
   readonly scopesSupported: readonly string[];
@@ -154,4 +207,9 @@ export interface KeycardConfig {
   readonly credentialSource: KeycardCredentialSource;
   /** Absolute URL of this server's `/.well-known/jwks.json`, when the credential publishes keys. */
   readonly jwksUrl: string | undefined;
+  /**
+   * `zones` mode: every zone with its own configuration. The top-level fields then describe
+   * the first zone, with `resources` listing the endpoints of every zone.
+   */
+  readonly zones?: readonly KeycardZoneConfig[];
 }

@@ -2,6 +2,7 @@ import type { EnvReader } from '../credentials/application-credential.js';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import type { KeycardConfig, KeycardJwtAlgorithm, KeycardModuleOptions } from './keycard-options.interface.js';
 import { buildAudiences, buildResources, DEFAULT_MCP_PATH, normalizeMcpBaseUrl } from './mcp-resources.js';
+import { scopeTokenProblem } from './scope-token.js';
 import { present, resolveZone } from './zone-url.js';
 
 /**
@@ -44,6 +45,21 @@ function stringList(problems: string[], name: string, value: readonly string[] |
   return [...new Set(value)];
 }
 
+/** A list of RFC 6749 scope-tokens; each bad one is named. */
+function scopeList(problems: string[], name: string, value: readonly string[] | undefined): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    problems.push(`${name} must be a list of scope strings, got ${typeof value}.`);
+    return [];
+  }
+  const problem = scopeTokenProblem(name, value);
+  if (problem !== undefined) {
+    problems.push(problem);
+    return [];
+  }
+  return [...new Set(value)];
+}
+
 /**
  * Resolves options and env into settings, synchronously, listing every problem at once.
  * Throws `KeycardConfigurationError`.
@@ -81,9 +97,8 @@ export function resolveKeycardSettings(options: KeycardModuleOptions, env: EnvRe
     );
   }
 
-  const requiredScopes = stringList(problems, 'requiredScopes', options.requiredScopes);
-  const scopesSupported =
-    options.scopesSupported === undefined ? requiredScopes : stringList(problems, 'scopesSupported', options.scopesSupported);
+  const requiredScopes = scopeList(problems, 'requiredScopes', options.requiredScopes);
+  const scopesSupported = [...new Set([...requiredScopes, ...scopeList(problems, 'scopesSupported', options.scopesSupported)])];
   const additionalAudiences = stringList(problems, 'additionalAudiences', options.additionalAudiences);
 
   const clockToleranceSeconds = numberSetting(problems, 'clockToleranceSeconds', options.clockToleranceSeconds, 5, (n) => n >= 0 && n <= 300, 'between 0 and 300');
@@ -102,6 +117,7 @@ export function resolveKeycardSettings(options: KeycardModuleOptions, env: EnvRe
     mcpBaseUrl,
     resources: Object.freeze(resources.map((r) => Object.freeze({ ...r }))),
     audiences: Object.freeze(buildAudiences(mcpBaseUrl, resources, additionalAudiences)),
+    extraAudiences: Object.freeze(additionalAudiences),
     mcpServerName,
     requiredScopes: Object.freeze(requiredScopes),
     scopesSupported: Object.freeze(scopesSupported),

@@ -1,9 +1,9 @@
 import type { EnvReader } from '../credentials/application-credential.js';
 
 /** The default base URL a zone id is combined with. */
-const DEFAULT_KEYCARD_BASE_URL = 'https://keycard.cloud';
+export const DEFAULT_KEYCARD_BASE_URL = 'https://keycard.cloud';
 
-const ZONE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+export const ZONE_ID = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 export interface ZoneSettings {
   zoneUrl?: string;
@@ -27,6 +27,15 @@ export function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
 
+/**
+ * The same URL text up to one trailing slash on either side: `https://z` = `https://z/`, but
+ * not `https://z//` (issuers, audiences and resources are compared this way, never looser).
+ */
+export function sameUrl(a: string, b: string): boolean {
+  const trim = (url: string): string => (url.endsWith('/') ? url.slice(0, -1) : url);
+  return a === b || trim(a) === trim(b);
+}
+
 /** Parses an absolute http(s) URL or returns a problem that names the setting. */
 export function parseHttpUrl(value: string, setting: string): URL | string {
   let url: URL;
@@ -45,7 +54,7 @@ export function parseHttpUrl(value: string, setting: string): URL | string {
 }
 
 /** `{scheme}://{zoneId}.{host}[:port]`; the base URL's path is dropped. */
-function zoneUrlFromId(zoneId: string, baseUrl: URL): string {
+export function zoneUrlFromId(zoneId: string, baseUrl: URL): string {
   const port = baseUrl.port ? `:${baseUrl.port}` : '';
   return `${baseUrl.protocol}//${zoneId}.${baseUrl.hostname}${port}`;
 }

@@ -14,7 +14,8 @@ import { nodeErrorCode } from './node-error-code.js';
 export interface EKSWorkloadIdentityOptions {
   /**
    * Path of the projected service account token file.
-   * @default env KEYCARD_EKS_WORKLOAD_IDENTITY_TOKEN_FILE, else AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
+   * @default env KEYCARD_EKS_WORKLOAD_IDENTITY_TOKEN_FILE, else KEYCARD_WORKLOAD_IDENTITY_TOKEN_FILE,
+   * else AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE,
    * else AWS_WEB_IDENTITY_TOKEN_FILE
    */
   tokenFilePath?: string;

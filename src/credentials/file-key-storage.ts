@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { chmod, link, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { chmod, link, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { KeycardCredentialError } from '../errors/keycard.error.js';
+import { readKeyFile } from './key-file-reader.js';
 import { nodeErrorCode } from './node-error-code.js';
 import { parseRsaPrivateKey, publicJwkOf } from './web-identity-key-pair.js';
 import { WebIdentityKeyStorage, type WebIdentityKeyPair } from './web-identity-key-storage.js';
@@ -23,8 +24,16 @@ const MAX_ATTEMPTS = 3;
  * processes starting at once with the same directory all end up with one key pair, and
  * no process ever reads a half-written key. The JWK file is (re)written atomically
  * (temporary file + rename) whenever it is missing or does not match the private key.
+ *
+ * Nothing found in the directory is trusted (see `readKeyFile`): the directory and the key
+ * files must belong to the user running the server; a key file must be a regular file (not a
+ * symbolic link, FIFO, device...) of at most 64 KiB. Anything else fails the boot with a
+ * message naming the path and the fix. So does a private key file that group or others can
+ * read or write (mode wider than 0600): it may have leaked, so the operator decides (`chmod
+ * 600`, or delete it to generate a new key), as OpenSSH does.
  */
 export class FileKeyStorage extends WebIdentityKeyStorage {
+
   /** Absolute path of the directory. */
   readonly directory: string;
 
@@ -45,6 +54,11 @@ export class FileKeyStorage extends WebIdentityKeyStorage {
 
   override describe(): string {
     return `directory ${this.directory}`;
+  }
+
+  /** The uid that must own the directory and the key files: this process's (`undefined` where there are no uids). */
+  protected currentUid(): number | undefined {
+    return process.getuid?.();
   }
 
   override async loadOrCreate(kid: string, generate: () => Promise<WebIdentityKeyPair>): Promise<WebIdentityKeyPair> {
@@ -88,20 +102,27 @@ export class FileKeyStorage extends WebIdentityKeyStorage {
     } catch (error: unknown) {
       throw this.#storageError(nodeErrorCode(error) === 'EEXIST' ? 'exists but is not a directory' : 'cannot be created', error);
     }
+    const uid = this.currentUid();
+    const found = await stat(this.directory).catch((error: unknown) => {
+      throw this.#storageError('cannot be read', error);
+    });
+    if (!found.isDirectory()) throw this.#storageError('exists but is not a directory', undefined);
+    if (uid !== undefined && found.uid !== uid) {
+      throw new KeycardCredentialError(
+        `The WebIdentity key storage directory ${this.directory} is owned by uid ${found.uid}, not by uid ${uid} that runs ` +
+          'this server: another user could replace the keys in it. chown it to the user running this server, or set the ' +
+          '`storageDir` option or KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR to a directory that user owns.',
+      );
+    }
   }
 
   /** The private key file's content, or `undefined` when there is none yet. */
   async #readPrivateKey(keyPath: string): Promise<string | undefined> {
-    try {
-      return await readFile(keyPath, 'utf8');
-    } catch (error: unknown) {
-      if (nodeErrorCode(error) === 'ENOENT') return undefined;
-      throw new KeycardCredentialError(
-        `The WebIdentity private key file ${keyPath} cannot be read (${nodeErrorCode(error) ?? 'unknown error'}). ` +
-          'Give this process read access to it, or point storageDir / KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR elsewhere.',
-        { cause: error },
-      );
-    }
+    return readKeyFile(keyPath, {
+      uid: this.currentUid(),
+      privateFile: true,
+      fix: 'point storageDir / KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR at a directory of your own.',
+    });
   }
 
   /** Creates the private key file exclusively; `false` when another process created it first. */
@@ -120,18 +141,11 @@ export class FileKeyStorage extends WebIdentityKeyStorage {
 
   /** Writes the JWK file atomically, unless it already holds exactly this content. */
   async #writePublicJwk(jwkPath: string, content: string): Promise<void> {
-    let current: string | undefined;
-    try {
-      current = await readFile(jwkPath, 'utf8');
-    } catch (error: unknown) {
-      if (nodeErrorCode(error) !== 'ENOENT') {
-        throw new KeycardCredentialError(
-          `The WebIdentity public key file ${jwkPath} cannot be read (${nodeErrorCode(error) ?? 'unknown error'}). ` +
-            'Give this process read and write access to it, or delete it to have it written again.',
-          { cause: error },
-        );
-      }
-    }
+    const current = await readKeyFile(jwkPath, {
+      uid: this.currentUid(),
+      privateFile: false,
+      fix: 'delete it to have it written again.',
+    });
     if (current === content) return;
     const temporary = await this.#writeTemporary(jwkPath, content, 0o644);
     try {
@@ -167,7 +181,7 @@ export class FileKeyStorage extends WebIdentityKeyStorage {
       `The WebIdentity key storage directory ${this.directory} ${problem}${code ? ` (${code})` : ''}. ` +
         'Create it with write permission for the user running this server, or set the `storageDir` option or ' +
         'KEYCARD_WEB_IDENTITY_KEY_STORAGE_DIR to a writable directory.',
-      { cause: error },
+      error === undefined ? undefined : { cause: error },
     );
   }
 }

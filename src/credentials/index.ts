@@ -23,9 +23,11 @@ export {
 export {
   WebIdentityKeyStorage,
   type WebIdentityKeyPair,
+  type WebIdentityKeySet,
   type WebIdentityPublicJwk,
 } from './web-identity-key-storage.js';
 export { FileKeyStorage } from './file-key-storage.js';
+export { MountedKeyStorage, type MountedKeyStorageOptions } from './mounted-key-storage.js';
 export { EKSWorkloadIdentity, type EKSWorkloadIdentityOptions } from './eks-workload-identity.credential.js';
 export {
   resolveApplicationCredential,

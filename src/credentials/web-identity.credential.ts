@@ -11,8 +11,16 @@ import {
 } from './application-credential.js';
 import { CREDENTIAL_ENV, nonBlank, readEnv } from './credential-env.js';
 import { FileKeyStorage } from './file-key-storage.js';
+import { MountedKeyStorage } from './mounted-key-storage.js';
 import { generateWebIdentityKeyPair, parseRsaPrivateKey, publicJwkOf, sameRsaKey } from './web-identity-key-pair.js';
-import type { WebIdentityKeyStorage, WebIdentityPublicJwk } from './web-identity-key-storage.js';
+import type { WebIdentityKeySet, WebIdentityKeyStorage, WebIdentityPublicJwk } from './web-identity-key-storage.js';
+
+/** The keys in use: the parsed signing key, its `kid`, and the published public keys. */
+interface LoadedKeys {
+  readonly privateKey: KeyObject;
+  readonly kid: string;
+  readonly published: readonly WebIdentityPublicJwk[];
+}
 
 /** Lifetime of a client assertion, in seconds. */
 export const CLIENT_ASSERTION_LIFETIME_SECONDS = 300;
@@ -48,8 +56,10 @@ export interface WebIdentityOptions {
    */
   clientId?: string;
   /**
-   * Where the key pair is kept.
-   * @default a `FileKeyStorage` on the storage directory
+   * Where the key pair is kept. Several replicas must sign with the same key: use a
+   * `MountedKeyStorage` (a mounted secret) or a `RedisKeyStorage`.
+   * @default a `MountedKeyStorage` when env KEYCARD_WEB_IDENTITY_PRIVATE_KEY_FILE or
+   * KEYCARD_WEB_IDENTITY_PRIVATE_KEY is set, else a `FileKeyStorage` on the storage directory
    */
   keyStorage?: WebIdentityKeyStorage;
 }
@@ -75,7 +85,7 @@ export class WebIdentity extends ApplicationCredential {
   readonly #storageDirOption: string | undefined;
   readonly #keyStorageOption: WebIdentityKeyStorage | undefined;
   #keyStorage: WebIdentityKeyStorage | undefined;
-  #signingKey: { readonly privateKey: KeyObject; readonly publicJwk: WebIdentityPublicJwk } | undefined;
+  #keys: LoadedKeys | undefined;
 
   constructor(options: WebIdentityOptions = {}) {
     super();
@@ -101,35 +111,50 @@ export class WebIdentity extends ApplicationCredential {
     return this.#keyStorage instanceof FileKeyStorage ? this.#keyStorage.directory : undefined;
   }
 
-  /** Loads the key pair from the storage, creating it there on first start. */
+  /** Loads the key set from the storage, creating the key there on first start. */
   override async initialize(env: EnvReader): Promise<void> {
-    const storage =
-      this.#keyStorageOption ??
-      new FileKeyStorage(
-        resolve(
-          this.#storageDirOption ??
-            readEnv(env, CREDENTIAL_ENV.WEB_IDENTITY_KEY_STORAGE_DIR) ??
-            DEFAULT_WEB_IDENTITY_STORAGE_DIR,
-        ),
-      );
-    const kid = this.keyId;
-    const pair = await storage.loadOrCreate(kid, () => generateWebIdentityKeyPair(kid));
-    const privateKey = parseRsaPrivateKey(pair.privateKeyPem);
-    if (privateKey === undefined) {
-      throw new KeycardCredentialError(
-        `The WebIdentity key "${kid}" in ${storage.describe()} is not a PKCS#8 PEM RSA private key of at least ` +
-          '2048 bits. Replace or delete it to generate a new key pair.',
-      );
-    }
-    const publicJwk = publicJwkOf(privateKey, kid);
-    if (!sameRsaKey(publicJwk, pair.publicJwk)) {
-      throw new KeycardCredentialError(
-        `The WebIdentity key "${kid}" in ${storage.describe()} is inconsistent: its public key does not match ` +
-          'its private key. Replace or delete the stored pair to generate a new one.',
-      );
-    }
+    const storage = this.#keyStorageOption ?? this.#storageFromEnv(env);
+    this.#keys = await this.#load(storage);
     this.#keyStorage = storage;
-    this.#signingKey = Object.freeze({ privateKey, publicJwk });
+  }
+
+  /**
+   * How often the keys should be read again (`refreshKeys()`), when the storage rotates
+   * them; `undefined` otherwise. `KeycardModule` schedules it.
+   */
+  get keyRefreshIntervalMs(): number | undefined {
+    return this.#keyStorage?.refreshIntervalMs;
+  }
+
+  /**
+   * Reads the key set again (a rotation by another replica or the operator). On failure it
+   * throws and the keys already loaded stay in use.
+   */
+  async refreshKeys(): Promise<void> {
+    const storage = this.#keyStorage;
+    if (storage === undefined) {
+      throw new KeycardCredentialError('WebIdentity is not initialised: call `await credential.initialize(env)` first.');
+    }
+    this.#keys = await this.#load(storage);
+  }
+
+  /** The `kid` assertions are signed with now (the key id, or a rotating storage's current key id). */
+  get signingKeyId(): string {
+    return this.#requireKey().kid;
+  }
+
+  #storageFromEnv(env: EnvReader): WebIdentityKeyStorage {
+    const mounted = MountedKeyStorage.fromEnv(env);
+    if (mounted !== undefined && this.#storageDirOption === undefined) return mounted;
+    return new FileKeyStorage(
+      resolve(this.#storageDirOption ?? readEnv(env, CREDENTIAL_ENV.WEB_IDENTITY_KEY_STORAGE_DIR) ?? DEFAULT_WEB_IDENTITY_STORAGE_DIR),
+    );
+  }
+
+  async #load(storage: WebIdentityKeyStorage): Promise<LoadedKeys> {
+    const kid = this.keyId;
+    const set = await storage.loadKeySet(kid, () => generateWebIdentityKeyPair(kid));
+    return checkKeySet(set, storage);
   }
 
   override async authenticate(request: TokenEndpointRequest): Promise<void> {
@@ -144,8 +169,8 @@ export class WebIdentity extends ApplicationCredential {
    * `iss` = `sub` = client id, a random `jti`, `iat` now and `exp` five minutes later.
    */
   createClientAssertion(audience: string): string {
-    const { privateKey } = this.#requireKey();
     const iat = Math.floor(Date.now() / 1000);
+    const { privateKey, kid } = this.#requireKey();
     const claims = {
       iss: this.clientId,
       sub: this.clientId,
@@ -155,11 +180,11 @@ export class WebIdentity extends ApplicationCredential {
       exp: iat + CLIENT_ASSERTION_LIFETIME_SECONDS,
     };
     // jsonwebtoken (already installed with passport-jwt) signs synchronously: header `{ alg, typ: 'JWT', kid }`.
-    return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: this.keyId });
+    return jwt.sign(claims, privateKey, { algorithm: 'RS256', keyid: kid });
   }
 
   override getPublicJwks(): PublicJwks {
-    return { keys: [this.#requireKey().publicJwk] };
+    return { keys: [...this.#requireKey().published] };
   }
 
   override toString(): string {
@@ -175,14 +200,34 @@ export class WebIdentity extends ApplicationCredential {
     return this.toString();
   }
 
-  #requireKey(): { readonly privateKey: KeyObject; readonly publicJwk: WebIdentityPublicJwk } {
-    if (this.#signingKey === undefined) {
+  #requireKey(): LoadedKeys {
+    if (this.#keys === undefined) {
       throw new KeycardCredentialError(
         'WebIdentity is not initialised: call `await credential.initialize(env)` first (KeycardModule does it at bootstrap).',
       );
     }
-    return this.#signingKey;
+    return this.#keys;
   }
+}
+
+/** Checks that the signing key parses and matches its published JWK; the keys to use. */
+function checkKeySet(set: WebIdentityKeySet, storage: WebIdentityKeyStorage): LoadedKeys {
+  const kid = set.signing.publicJwk.kid;
+  const privateKey = parseRsaPrivateKey(set.signing.privateKeyPem);
+  if (privateKey === undefined) {
+    throw new KeycardCredentialError(
+      `The WebIdentity key "${kid}" in ${storage.describe()} is not a PKCS#8 PEM RSA private key of at least ` +
+        '2048 bits. Replace or delete it to generate a new key pair.',
+    );
+  }
+  if (!sameRsaKey(publicJwkOf(privateKey, kid), set.signing.publicJwk)) {
+    throw new KeycardCredentialError(
+      `The WebIdentity key "${kid}" in ${storage.describe()} is inconsistent: its public key does not match ` +
+        'its private key. Replace or delete the stored pair to generate a new one.',
+    );
+  }
+  const published = set.published.some((jwk) => jwk.kid === kid) ? set.published : [set.signing.publicJwk, ...set.published];
+  return Object.freeze({ privateKey, kid, published: Object.freeze([...published]) });
 }
 
 /** The key id derived from a server name: every character outside `[A-Za-z0-9_-]` becomes `_`. */

@@ -1,4 +1,5 @@
-import type { AccessErrorEntry, AccessErrors, AccessStatus } from './access-context.types.js';
+import type { AccessErrorEntry, AccessErrorInit, AccessErrors, AccessStatus } from './access-context.types.js';
+import { isRetryableExchangeError } from './exchange-error-classification.js';
 import { ResourceAccessError } from './resource-access.error.js';
 import type { TokenResponse } from './token-response.interface.js';
 
@@ -102,15 +103,38 @@ export class AccessContext {
     this.#tokens.set(resource, Object.freeze({ ...token }));
   }
 
-  /** Records the failure of `resource` and removes its token. */
-  setResourceError(resource: string, error: AccessErrorEntry): void {
+  /**
+   * Records the failure of `resource` and removes its token. `retryable`, when left out, is
+   * derived from `code`.
+   */
+  setResourceError(resource: string, error: AccessErrorInit): void {
     this.#tokens.delete(resource);
-    this.#resourceErrors.set(resource, Object.freeze({ ...error }));
+    this.#resourceErrors.set(resource, entryOf(error));
   }
 
-  /** Records the global error (no resource can be accessed while it is set). */
-  setError(error: AccessErrorEntry): void {
-    this.#error = Object.freeze({ ...error });
+  /**
+   * Records the global error (no resource can be accessed while it is set). `retryable`, when
+   * left out, is derived from `code`.
+   */
+  setError(error: AccessErrorInit): void {
+    this.#error = entryOf(error);
+  }
+
+  /**
+   * A new context holding both this one's and `other`'s tokens and errors (neither is changed):
+   * for a handler that combines the outcome of several grants (e.g. its own `withGrant` call
+   * next to the `@Grant` context). For a resource both name, `other`'s entry wins, as a later
+   * `setToken` / `setResourceError` would. The global error is this one's, else `other`'s.
+   */
+  merge(other: AccessContext): AccessContext {
+    const merged = new AccessContext();
+    for (const source of [this, other]) {
+      for (const [resource, token] of source.#tokens) merged.setToken(resource, token);
+      for (const [resource, error] of source.#resourceErrors) merged.setResourceError(resource, error);
+    }
+    const error = this.#error ?? other.#error;
+    if (error) merged.setError(error);
+    return merged;
   }
 
   /** A token-free summary for logs: status and resource lists. */
@@ -126,4 +150,8 @@ export class AccessContext {
     const { status, successfulResources, failedResources } = this.toJSON();
     return `AccessContext { status: '${status}', successfulResources: ${JSON.stringify(successfulResources)}, failedResources: ${JSON.stringify(failedResources)} }`;
   }
+}
+
+function entryOf(error: AccessErrorInit): AccessErrorEntry {
+  return Object.freeze({ ...error, retryable: error.retryable ?? isRetryableExchangeError(error.code) });
 }

@@ -8,6 +8,7 @@ function missingGrant(): AccessContext {
   context.setError({
     message: 'no access context: add @Grant(resources) to this handler or its class',
     code: 'no_grant',
+    retryable: false,
   });
   return context;
 }

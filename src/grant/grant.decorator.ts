@@ -1,38 +1,14 @@
 import { applyDecorators, SetMetadata, UseInterceptors } from '@nestjs/common';
-import { KeycardConfigurationError } from '../errors/keycard.error.js';
-import type { GrantMetadata, GrantOptions } from './grant-options.interface.js';
+import type { GrantOptions } from './grant-options.interface.js';
+import { grantMetadataOf } from './grant-metadata.js';
 import { GRANT_METADATA } from './grant.constants.js';
 import { GrantInterceptor } from './grant.interceptor.js';
-
-function checkResources(resources: readonly string[]): void {
-  if (resources.length === 0) throw new KeycardConfigurationError('@Grant() needs at least one resource URL.');
-  for (const resource of resources) {
-    let ok = false;
-    try {
-      ok = typeof resource === 'string' && ['http:', 'https:'].includes(new URL(resource).protocol);
-    } catch {
-      ok = false;
-    }
-    if (!ok) throw new KeycardConfigurationError(`@Grant() resources must be absolute http(s) URLs, got ${JSON.stringify(resource)}.`);
-  }
-}
-
-function checkScopeMap(resources: readonly string[], scopes: GrantOptions['scopes']): void {
-  if (scopes === undefined || typeof scopes === 'string' || Array.isArray(scopes)) return;
-  for (const key of Object.keys(scopes)) {
-    if (!resources.includes(key)) {
-      throw new KeycardConfigurationError(
-        `@Grant() scopes names ${JSON.stringify(key)}, which is not one of its resources (${resources.join(', ')}); ` +
-          'scope map keys must match the resource URLs exactly.',
-      );
-    }
-  }
-}
 
 /**
  * Obtains delegated tokens for downstream APIs before the handler runs (RFC 8693 token
  * exchange of the caller's token), readable with `@AccessCtx()`. On a method or a class,
- * on controllers and MCP-Nest tools; the interceptor comes with it.
+ * on controllers and MCP-Nest tools; the interceptor comes with it. A resource is any
+ * absolute URI: an API's URL, or a URN such as `urn:vault:openai-api-key` (a vaulted secret).
  *
  * ```ts
  * @Tool({ name: 'get_repos' })
@@ -41,9 +17,6 @@ function checkScopeMap(resources: readonly string[], scopes: GrantOptions['scope
  * ```
  */
 export function Grant(resources: string | readonly string[], options: GrantOptions = {}): ClassDecorator & MethodDecorator {
-  const list = typeof resources === 'string' ? [resources] : [...resources];
-  checkResources(list);
-  checkScopeMap(list, options.scopes);
-  const metadata: GrantMetadata = { resources: Object.freeze(list), scopes: options.scopes };
+  const metadata = grantMetadataOf('@Grant()', resources, options);
   return applyDecorators(SetMetadata(GRANT_METADATA, metadata), UseInterceptors(GrantInterceptor));
 }

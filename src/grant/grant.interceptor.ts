@@ -6,17 +6,21 @@ import { RouteSettingsCache } from '../auth/route-settings-cache.js';
 import type { AccessContext } from './access-context.js';
 import type { GrantMetadata } from './grant-options.interface.js';
 import { GRANT_METADATA } from './grant.constants.js';
+import { combineGrants } from './grant-metadata.js';
 import { findAccessContext, storeAccessContext } from './access-context.store.js';
-import { GrantService } from './grant.service.js';
+import { GrantService, type GrantSubject } from './grant.service.js';
+import type { KeycardUser } from '../auth/keycard-user.interface.js';
 
 /** The fields of the verified request the interceptor reads (set by `KeycardAuthGuard`). */
 interface GrantableRequest {
   auth?: { token?: string; expiresAt?: number };
+  user?: KeycardUser;
   accessContext?: unknown;
 }
 
 /**
- * For handlers marked `@Grant(resources)`: exchanges the caller's token for each resource
+ * For handlers marked `@Grant(resources)` (on the method, its class, or both: combined): exchanges
+ * the caller's token for each resource
  * (RFC 8693) before the handler runs, and stores the `AccessContext` for `@AccessCtx()` and
  * at `req.accessContext`. Never throws because of the zone: the handler always runs and
  * inspects the context. Works for HTTP controllers and MCP-Nest tools (`rpc` context), and
@@ -40,9 +44,18 @@ export class GrantInterceptor implements NestInterceptor {
     if (!grant || findAccessContext(context)) return next.handle();
 
     const request = getHttpRequest(context) as GrantableRequest | undefined;
-    const subject = { token: request?.auth?.token, expiresAt: request?.auth?.expiresAt };
+    const resolver = grant.userIdentifier;
+    const subject: GrantSubject = {
+      token: request?.auth?.token,
+      expiresAt: request?.auth?.expiresAt,
+      issuer: typeof request?.user?.claims?.iss === 'string' ? request.user.claims.iss : undefined,
+      // Impersonation: the resolver sees the request, the verified caller and (MCP-Nest tools) the tool's arguments.
+      userIdentifier: resolver
+        ? () => resolver({ request, user: request?.user, args: context.getType() === 'rpc' ? context.switchToRpc().getData<unknown>() : undefined })
+        : undefined,
+    };
     const options = { scopes: grant.scopes };
-    // Every token cached: no promise, no extra observable.
+    // Every token cached: no promise, no extra observable (never for impersonation: grantFromCache declines).
     const cached = this.grants.grantFromCache?.(subject, grant.resources, options);
     if (cached) {
       store(context, request, cached);
@@ -56,9 +69,12 @@ export class GrantInterceptor implements NestInterceptor {
     );
   }
 
+  /** `@Grant` on the class and on the method combine: resources and scopes merged (class first). */
   private readGrant(handler: object, target: object): GrantMetadata | null {
-    const targets = [handler, target] as Parameters<Reflector['getAllAndOverride']>[1];
-    return this.reflector.getAllAndOverride<GrantMetadata | undefined>(GRANT_METADATA, targets) ?? null;
+    const grants = [target, handler]
+      .map((where) => this.reflector.get<GrantMetadata | undefined>(GRANT_METADATA, where as Parameters<Reflector['get']>[1]))
+      .filter((grant): grant is GrantMetadata => grant !== undefined);
+    return grants.length === 0 ? null : combineGrants(grants);
   }
 }
 

@@ -1,5 +1,6 @@
+import { LRUCache } from 'lru-cache';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
-import { ExchangeCache, type ExchangeCacheEntry } from './exchange-cache.js';
+import { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './exchange-cache.js';
 
 /** Default number of exchanged tokens kept in memory. */
 const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 1000;
@@ -12,15 +13,13 @@ export interface MemoryExchangeCacheOptions {
   readonly now?: () => number;
 }
 
-interface StoredEntry {
-  readonly value: ExchangeCacheEntry;
-  readonly expiresAtMs: number;
-}
-
-/** The default `ExchangeCache`: a bounded, in-process LRU with absolute expiry. */
+/**
+ * The in-process exchange cache: a bounded LRU (`lru-cache`) with absolute expiry. It is
+ * the default `ExchangeCache`, and the synchronous first level in front of a shared one:
+ * `peek` and `put` answer without a promise, which keeps a warm `@Grant` synchronous.
+ */
 export class MemoryExchangeCache extends ExchangeCache {
-  private readonly entries = new Map<string, StoredEntry>();
-  private readonly maxEntries: number;
+  private readonly entries: LRUCache<string, ExchangeCacheEntry> | undefined;
   private readonly now: () => number;
 
   constructor(options: MemoryExchangeCacheOptions = {}) {
@@ -31,57 +30,54 @@ export class MemoryExchangeCache extends ExchangeCache {
         `exchange cache maxEntries must be a whole number >= 0 (0 disables the cache), got ${String(maxEntries)}`,
       );
     }
-    this.maxEntries = maxEntries;
-    this.now = options.now ?? Date.now;
+    const now = options.now ?? Date.now;
+    this.now = now;
+    // ttlResolution 0: read the clock on every lookup, so an entry is never served past its expiry.
+    this.entries = maxEntries === 0 ? undefined : new LRUCache({ max: maxEntries, ttlResolution: 0, perf: { now } });
   }
 
-  get(key: string): ExchangeCacheEntry | undefined {
-    const stored = this.entries.get(key);
-    if (!stored) {
-      return undefined;
-    }
-    this.entries.delete(key);
-    if (stored.expiresAtMs <= this.now()) {
-      return undefined;
-    }
-    // Re-insert: Map order is the recency order, oldest first.
-    this.entries.set(key, stored);
-    return stored.value;
+  /** The live entry under `id` (an `ExchangeCacheKey.id` or any other string key), synchronously. */
+  peek(id: string): ExchangeCacheEntry | undefined {
+    return this.entries?.get(id);
   }
 
-  set(key: string, value: ExchangeCacheEntry, expiresAtMs: number): void {
-    this.entries.delete(key);
-    if (this.maxEntries === 0 || !(expiresAtMs > this.now())) {
-      return;
-    }
-    this.entries.set(key, { value, expiresAtMs });
-    for (const oldest of this.entries.keys()) {
-      if (this.entries.size <= this.maxEntries) {
-        break;
-      }
-      this.entries.delete(oldest);
+  /** Stores `value` under `id` until `expiresAtMs`, synchronously; an expired one is not stored. */
+  put(id: string, value: ExchangeCacheEntry, expiresAtMs: number): void {
+    if (this.entries === undefined) return;
+    // lru-cache drops an entry once its age exceeds ttl; ours expire when now reaches expiresAtMs.
+    const ttl = Math.floor(expiresAtMs - this.now()) - 1;
+    if (ttl >= 1) {
+      this.entries.set(id, value, { ttl });
+    } else {
+      this.entries.delete(id);
     }
   }
 
-  delete(key: string): void {
-    this.entries.delete(key);
+  /** Removes the entry under `id`. */
+  remove(id: string): void {
+    this.entries?.delete(id);
   }
 
-  clear(): void {
-    this.entries.clear();
-  }
-
+  /** Number of live entries (in memory, so this one can be synchronous). */
   get size(): number {
-    this.removeExpired();
+    if (this.entries === undefined) return 0;
+    this.entries.purgeStale();
     return this.entries.size;
   }
 
-  private removeExpired(): void {
-    const now = this.now();
-    for (const [key, stored] of this.entries) {
-      if (stored.expiresAtMs <= now) {
-        this.entries.delete(key);
-      }
-    }
+  override async get(key: ExchangeCacheKey): Promise<ExchangeCacheEntry | undefined> {
+    return this.peek(key.id);
+  }
+
+  override async set(key: ExchangeCacheKey, value: ExchangeCacheEntry, expiresAtMs: number): Promise<void> {
+    this.put(key.id, value, expiresAtMs);
+  }
+
+  override async delete(key: ExchangeCacheKey): Promise<void> {
+    this.remove(key.id);
+  }
+
+  override async clear(): Promise<void> {
+    this.entries?.clear();
   }
 }

@@ -6,6 +6,7 @@ import { TokenExchangeError } from './token-exchange.error.js';
 import type { TokenResponse } from './token-response.interface.js';
 import { readLimitedBody, ResponseTooLargeError } from '../zone/read-limited-body.js';
 import { secretsOf, sanitize } from './redact-secrets.js';
+import { SUBSTITUTE_USER_TOKEN_TYPE } from './substitute-user-token.js';
 
 /** RFC 8693 grant type. */
 export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token-exchange';
@@ -30,8 +31,13 @@ export interface TokenExchangeClientOptions {
 export interface TokenExchangeRequest {
   /** The zone's metadata: `token_endpoint` receives the request, `issuer` goes to the credential. */
   readonly metadata: Pick<ZoneMetadata, 'token_endpoint' | 'issuer'>;
-  /** The inbound bearer token (the user's token for this MCP server). */
+  /** The inbound bearer token (the user's token for this MCP server), or a substitute-user token. */
   readonly subjectToken: string;
+  /**
+   * RFC 8693 `subject_token_type`. Default: `urn:ietf:params:oauth:token-type:access_token`.
+   * The substitute-user type (impersonation) is only sent with an application credential.
+   */
+  readonly subjectTokenType?: string;
   /** The downstream resource the new token is for. */
   readonly resource: string;
   /** Scopes to ask for: a space-separated string or a list. */
@@ -66,11 +72,19 @@ export class TokenExchangeClient {
         resource,
       });
     }
+    const subjectTokenType = request.subjectTokenType ?? ACCESS_TOKEN_TYPE;
+    if (subjectTokenType === SUBSTITUTE_USER_TOKEN_TYPE && !this.credential) {
+      // Fail closed: an impersonation request must carry the application's own authentication.
+      throw new TokenExchangeError(
+        `Token exchange for ${resource} refused: impersonation (userIdentifier) needs an application credential, and none is configured`,
+        { code: 'credential_error', description: 'impersonation needs an application credential', resource },
+      );
+    }
     const tokenEndpoint = metadata.token_endpoint;
     const body = new URLSearchParams({
       grant_type: TOKEN_EXCHANGE_GRANT_TYPE,
       subject_token: subjectToken,
-      subject_token_type: ACCESS_TOKEN_TYPE,
+      subject_token_type: subjectTokenType,
       resource,
     });
     const scope = joinScope(request.scope);

@@ -1,4 +1,5 @@
 import { KeycardError } from '../errors/keycard.error.js';
+import { isRetryableExchangeError } from './exchange-error-classification.js';
 
 /**
  * A token exchange (RFC 8693) failed. `code` is the authorization server's OAuth `error`
@@ -25,5 +26,13 @@ export class TokenExchangeError extends KeycardError {
     this.description = details.description;
     this.status = details.status;
     this.resource = details.resource;
+  }
+
+  /**
+   * Whether the same exchange may succeed later (timeouts, network errors, 5xx,
+   * `temporarily_unavailable`) or not (`access_denied`, `invalid_grant`, `invalid_target`, ...).
+   */
+  get retryable(): boolean {
+    return isRetryableExchangeError(this.code, this.status);
   }
 }

@@ -11,6 +11,7 @@ export {
   DEMO_PUBLIC_CLIENT_ID,
   DEMO_REDIRECT_URIS,
   JWT_BEARER_ASSERTION_TYPE,
+  SUBSTITUTE_USER_TOKEN_TYPE,
   TOKEN_EXCHANGE_GRANT_TYPE,
 } from './local-zone.constants.js';
 export type {

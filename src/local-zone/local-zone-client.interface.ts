@@ -24,7 +24,11 @@ export interface LocalZoneClientMetadata {
   grant_types?: string[];
   response_types?: string[];
   redirect_uris?: string[];
-  /** Space-separated scopes the client may ask for. Default: any. */
+  /**
+   * Space-separated scopes the client may ask for (client credentials, token exchange).
+   * Default: any. An authorization request (the user consents) may ask for any scope the
+   * zone knows: the registered scope grows to include it, so MCP clients can step up.
+   */
   scope?: string;
   /** For `private_key_jwt`: where the client's public keys are (e.g. an MCP server's `/.well-known/jwks.json`). */
   jwks_uri?: string;

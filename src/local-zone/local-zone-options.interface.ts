@@ -30,8 +30,8 @@ export interface LocalZoneOptions {
   /** Lifetime of issued access tokens (all grants and `mintAccessToken`). Default `3600`. */
   accessTokenTtlSeconds?: number;
   /**
-   * Scopes the zone knows. When given, requests for other scopes are dropped (authorization
-   * code, client credentials) or refused with `invalid_scope` (token exchange).
+   * Scopes the zone knows. When given, requests for other scopes are refused with
+   * `invalid_scope` (authorization, token exchange) or dropped (client credentials).
    * Default: open — any scope a client asks for becomes known.
    */
   scopes?: string[];
@@ -42,6 +42,15 @@ export interface LocalZoneOptions {
    * makes it optional). Default `false`: such requests get `400 invalid_request`.
    */
   allowAnonymousExchange?: boolean;
+  /**
+   * Impersonation policy: the confidential clients (by client id) allowed to exchange a
+   * substitute-user token (`subject_token_type = urn:keycard:params:oauth:token-type:substitute-user`,
+   * an unsigned `{"sub": <user>}` token) for a token acting for that user. Anyone else, and any
+   * public or anonymous client, is refused with `unauthorized_client`. Can be changed later with
+   * `LocalZone.setSubstituteUserClients()`.
+   * Default: none (every substitute-user exchange is refused).
+   */
+  substituteUserClients?: string[];
   /**
    * How many token-exchange requests `exchangeRequests` keeps (the oldest are dropped;
    * `exchangeCount` still counts all). Bounds memory in long benchmarks. Default `10000`.

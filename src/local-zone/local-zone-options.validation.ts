@@ -4,7 +4,7 @@ import type { LocalZoneOptions } from './local-zone-options.interface.js';
 /** Checks `LocalZone.start()` options; throws one `LocalZoneError` listing every problem. */
 export function validateLocalZoneOptions(options: LocalZoneOptions): void {
   const problems: string[] = [];
-  const { port, tokenStyle, user, accessTokenTtlSeconds, scopes, maxExchangeRecords } = options;
+  const { port, tokenStyle, user, accessTokenTtlSeconds, scopes, maxExchangeRecords, substituteUserClients } = options;
   if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     problems.push(`port must be an integer from 0 to 65535 (got ${String(port)})`);
   }
@@ -22,6 +22,9 @@ export function validateLocalZoneOptions(options: LocalZoneOptions): void {
   }
   if (maxExchangeRecords !== undefined && !(Number.isSafeInteger(maxExchangeRecords) && maxExchangeRecords >= 0)) {
     problems.push(`maxExchangeRecords must be a non-negative integer (got ${String(maxExchangeRecords)})`);
+  }
+  if (substituteUserClients !== undefined && (!Array.isArray(substituteUserClients) || substituteUserClients.some((c) => typeof c !== 'string' || c.length === 0))) {
+    problems.push('substituteUserClients must be a list of client ids');
   }
   if (problems.length > 0) {
     throw new LocalZoneError(`invalid LocalZone options: ${problems.join('; ')}`);

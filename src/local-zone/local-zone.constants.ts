@@ -5,6 +5,11 @@ export const TOKEN_EXCHANGE_GRANT_TYPE = 'urn:ietf:params:oauth:grant-type:token
 export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 export const JWT_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:jwt';
 
+/** Keycard's subject token type for impersonation: an unsigned token naming the user (`{"sub": id}`). */
+export const SUBSTITUTE_USER_TOKEN_TYPE = 'urn:keycard:params:oauth:token-type:substitute-user';
+/** The `typ` header of a substitute-user token. */
+export const SUBSTITUTE_USER_JWT_TYP = 'vnd.kc.su+jwt';
+
 /** RFC 7523 client assertion type. */
 export const JWT_BEARER_ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

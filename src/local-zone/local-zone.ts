@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { OidcError, Provider } from 'oidc-provider';
 
 import { mintAccessToken } from './access-token-minter.js';
+import { ClientConsentPolicy } from './client-consent.policy.js';
 import { randomSecret, withClientDefaults } from './client-metadata.defaults.js';
 import { FaultInjector } from './fault-injector.js';
 import { InteractionCookieRelay } from './interaction-cookie-relay.js';
@@ -65,6 +66,7 @@ export class LocalZone {
   private providerCallback: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
   private boundPort = 0;
   private currentUser: LocalZoneUser;
+  private substituteUserClients: ReadonlySet<string>;
   private stopping: Promise<void> | undefined;
 
   private constructor(
@@ -76,6 +78,13 @@ export class LocalZone {
     this.scopes = new ZoneScopes(options.scopes);
     this.recorder = new RequestRecorder(options.maxExchangeRecords ?? DEFAULT_MAX_EXCHANGE_RECORDS);
     this.currentUser = { sub: options.user?.sub ?? DEFAULT_USER_SUB, claims: { ...options.user?.claims } };
+    this.substituteUserClients = new Set(options.substituteUserClients ?? []);
+    const consent = new ClientConsentPolicy({
+      store: this.store,
+      scopes: this.scopes,
+      learnScopes: (scopes) => this.learnScopes(scopes),
+      registerClient: (metadata) => this.registerClient(metadata),
+    });
     const front = new ZoneHttpFront({
       faults: this.faults,
       recorder: this.recorder,
@@ -84,6 +93,8 @@ export class LocalZone {
       dispatch: (req, res) => this.dispatch(req, res),
       learnScopes: (scopes) => this.learnScopes(scopes),
       defaultScopeFor: (clientId) => this.defaultScopeFor(clientId),
+      authorizeScopes: (clientId, scopes) => consent.authorizeScopes(clientId, scopes),
+      resolveClientDocument: (clientId) => consent.resolveClientDocument(clientId),
     });
     this.observe = front.observe;
     this.server = new ZoneHttpServer(
@@ -154,6 +165,17 @@ export class LocalZone {
   setUser(user: LocalZoneUser): void {
     if (typeof user.sub !== 'string' || user.sub.length === 0) throw new LocalZoneError('user.sub must be a non-empty string');
     this.currentUser = { sub: user.sub, claims: { ...user.claims } };
+  }
+
+  /**
+   * Impersonation policy: the confidential clients allowed to exchange substitute-user tokens
+   * from now on (replaces the list given to `start()`; an empty list refuses every one).
+   */
+  setSubstituteUserClients(clientIds: readonly string[]): void {
+    if (!Array.isArray(clientIds) || clientIds.some((c) => typeof c !== 'string' || c.length === 0)) {
+      throw new LocalZoneError('substitute-user clients must be a list of client ids');
+    }
+    this.substituteUserClients = new Set(clientIds);
   }
 
   /** `kid` of the key that signs tokens now. */
@@ -310,6 +332,7 @@ export class LocalZone {
       faults: this.faults,
       cookies: this.cookies,
       user: () => this.currentUser,
+      substituteUserAllowed: (clientId) => this.substituteUserClients.has(clientId),
       observe: this.observe,
       onServerError: (err) => this.errors.push(err),
     });

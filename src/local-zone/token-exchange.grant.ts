@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 
-import type { OidcKoaContext, Provider } from 'oidc-provider';
+import type { OidcClient, OidcKoaContext, Provider } from 'oidc-provider';
 
 import type { FaultInjector } from './fault-injector.js';
 import {
   ACCESS_TOKEN_TYPE,
   ANONYMOUS_EXCHANGE_CLIENT_ID,
   JWT_TOKEN_TYPE,
+  SUBSTITUTE_USER_JWT_TYP,
+  SUBSTITUTE_USER_TOKEN_TYPE,
   TOKEN_EXCHANGE_GRANT_TYPE,
 } from './local-zone.constants.js';
 import { errors } from './oidc-provider.loader.js';
@@ -30,6 +32,7 @@ const PARAMETERS = [
 const REPEATABLE = ['resource', 'audience'];
 
 const ACCEPTED_TOKEN_TYPES = new Set([ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE]);
+const ACCEPTED_SUBJECT_TOKEN_TYPES = new Set([ACCESS_TOKEN_TYPE, JWT_TOKEN_TYPE, SUBSTITUTE_USER_TOKEN_TYPE]);
 
 export interface TokenExchangeDeps {
   readonly issuer: string;
@@ -37,6 +40,8 @@ export interface TokenExchangeDeps {
   readonly scopes: ZoneScopes;
   readonly faults: FaultInjector;
   readonly accessTokenTtlSeconds: number;
+  /** Impersonation policy: may this client exchange substitute-user tokens? */
+  readonly substituteUserAllowed: (clientId: string) => boolean;
 }
 
 function invalidRequest(description: string): Error {
@@ -88,7 +93,7 @@ async function handleTokenExchange(ctx: OidcKoaContext, deps: TokenExchangeDeps)
   if (!subjectToken) throw invalidRequest('missing required parameter subject_token');
   const subjectTokenType = single(params.subject_token_type);
   if (!subjectTokenType) throw invalidRequest('missing required parameter subject_token_type');
-  if (!ACCEPTED_TOKEN_TYPES.has(subjectTokenType)) {
+  if (!ACCEPTED_SUBJECT_TOKEN_TYPES.has(subjectTokenType)) {
     throw invalidRequest(`unsupported subject_token_type ${subjectTokenType}`);
   }
   const requestedTokenType = single(params.requested_token_type);
@@ -104,11 +109,17 @@ async function handleTokenExchange(ctx: OidcKoaContext, deps: TokenExchangeDeps)
   resources.forEach(checkResource);
 
   let subject: Record<string, unknown>;
-  try {
-    subject = await deps.keys.verify(subjectToken, { issuer: deps.issuer, requiredClaims: ['exp', 'sub'] });
-  } catch (err) {
-    if (err instanceof JwtRejectedError) throw invalidGrant(`subject_token is invalid: ${rejectionReason(err)}`);
-    throw err;
+  let actor: Record<string, unknown> | undefined;
+  if (subjectTokenType === SUBSTITUTE_USER_TOKEN_TYPE) {
+    subject = substituteUser(subjectToken, client, deps);
+    actor = { sub: client?.clientId };
+  } else {
+    try {
+      subject = await deps.keys.verify(subjectToken, { issuer: deps.issuer, requiredClaims: ['exp', 'sub'] });
+    } catch (err) {
+      if (err instanceof JwtRejectedError) throw invalidGrant(`subject_token is invalid: ${rejectionReason(err)}`);
+      throw err;
+    }
   }
 
   const requestedScopes = [...new Set(splitScope(params.scope))];
@@ -138,6 +149,8 @@ async function handleTokenExchange(ctx: OidcKoaContext, deps: TokenExchangeDeps)
       jti: randomUUID(),
       scope,
       client_id: clientId,
+      // RFC 8693 §4.1: the client acting for the impersonated user.
+      act: actor,
     }),
   );
 
@@ -148,6 +161,50 @@ async function handleTokenExchange(ctx: OidcKoaContext, deps: TokenExchangeDeps)
     expires_in: ttl,
     scope,
   });
+}
+
+function unauthorizedClient(description: string): Error {
+  const err = new errors.CustomOIDCProviderError('unauthorized_client', description);
+  err.status = 400;
+  err.statusCode = 400;
+  return err;
+}
+
+/**
+ * Impersonation: checks the policy (a confidential client on the `substituteUserClients`
+ * list), then reads the unsigned substitute-user token: header `{"typ":"vnd.kc.su+jwt","alg":"none"}`,
+ * payload with a non-empty `sub`, empty signature. Returns its claims.
+ */
+function substituteUser(token: string, client: OidcClient | undefined, deps: TokenExchangeDeps): Record<string, unknown> {
+  if (!client || client.clientId === ANONYMOUS_EXCHANGE_CLIENT_ID || client.clientAuthMethod === 'none') {
+    throw unauthorizedClient('substitute-user exchanges are only accepted from authenticated confidential clients');
+  }
+  if (!deps.substituteUserAllowed(client.clientId)) {
+    throw unauthorizedClient(`client ${client.clientId} may not impersonate users (not in the zone's substitute-user policy)`);
+  }
+  const parts = token.split('.');
+  if (parts.length !== 3 || parts[2] !== '') {
+    throw invalidGrant('substitute-user token must be an unsigned JWT: header.payload. (empty signature)');
+  }
+  const header = decodeJson(parts[0] as string);
+  const payload = decodeJson(parts[1] as string);
+  if (!header || header.typ !== SUBSTITUTE_USER_JWT_TYP || header.alg !== 'none') {
+    throw invalidGrant(`substitute-user token header must be {"typ":"${SUBSTITUTE_USER_JWT_TYP}","alg":"none"}`);
+  }
+  if (!payload || typeof payload.sub !== 'string' || payload.sub.length === 0) {
+    throw invalidGrant('substitute-user token must name the user in a non-empty "sub"');
+  }
+  return { sub: payload.sub };
+}
+
+function decodeJson(part: string): Record<string, unknown> | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(part)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function withoutUndefined(input: Record<string, unknown>): Record<string, unknown> {

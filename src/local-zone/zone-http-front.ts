@@ -25,6 +25,8 @@ import type { LocalZoneFailWith } from './local-zone-fault.interface.js';
 import type { LocalZoneEndpoint } from './local-zone-records.interface.js';
 import type { PendingExchangeRecord, RequestRecorder } from './request-recorder.js';
 import type { WorkloadIdentityRegistry } from './workload-identity.registry.js';
+import { ClientMetadataDocumentError, isClientMetadataDocumentUrl } from './client-metadata-document.js';
+import { allowAnyOrigin, answerPreflight } from './zone-cors.js';
 import { splitScope } from './zone-scopes.js';
 
 export interface ZoneHttpFrontDeps {
@@ -38,7 +40,17 @@ export interface ZoneHttpFrontDeps {
   readonly learnScopes: (scopes: string[]) => void;
   /** The scope used for an authorization request that names none. */
   readonly defaultScopeFor: (clientId: string | undefined) => string;
+  /**
+   * Settles the scopes of an authorization request before oidc-provider sees it: learns
+   * them (open zones) and lets the client ask for them. Returns the scopes the zone refuses
+   * (unknown to a closed zone), which the front answers with `invalid_scope`.
+   */
+  readonly authorizeScopes: (clientId: string | undefined, scopes: string[]) => string[];
+  /** Registers (or refreshes) the client a Client ID Metadata Document URL names. */
+  readonly resolveClientDocument: (clientId: string) => Promise<void>;
 }
+
+const REGISTRATION_METHODS = ['GET', 'POST', 'PUT', 'DELETE'] as const;
 
 function endpointOf(path: string): LocalZoneEndpoint | 'other' {
   if (path.startsWith('/.well-known/')) return 'discovery';
@@ -90,19 +102,33 @@ export class ZoneHttpFront {
     const endpoint = endpointOf(path);
     this.deps.recorder.count(endpoint);
 
-    if (req.method === 'GET' && path === ROUTES.authorization) this.defaultAuthorizationScope(req);
+    if (endpoint === 'registration') {
+      if (req.method === 'OPTIONS') {
+        answerPreflight(req, res, REGISTRATION_METHODS);
+        return;
+      }
+      allowAnyOrigin(req, res);
+    }
 
     let prepared: Prepared = { forward: req };
     try {
-      if (req.method === 'POST' && endpoint === 'token' && isFormRequest(req)) {
+      if (req.method === 'GET' && path === ROUTES.authorization) {
+        prepared = await this.prepareAuthorization(req);
+      } else if (req.method === 'POST' && endpoint === 'token' && isFormRequest(req)) {
         prepared = await this.prepareTokenRequest(req, res);
       } else if (req.method === 'POST' && endpoint === 'registration') {
         prepared = { forward: await this.prepareRegistration(req) };
       }
     } catch (err) {
-      if (!(err instanceof BodyTooLargeError)) throw err;
-      sendJson(res, 413, oauthError('invalid_request', err.message));
-      return;
+      if (err instanceof BodyTooLargeError) {
+        sendJson(res, 413, oauthError('invalid_request', err.message));
+        return;
+      }
+      if (err instanceof ClientMetadataDocumentError) {
+        sendJson(res, 400, oauthError('invalid_client', err.message));
+        return;
+      }
+      throw err;
     }
 
     const outcome = await this.deps.faults.apply(endpoint, req);
@@ -118,15 +144,26 @@ export class ZoneHttpFront {
   }
 
   /**
-   * oidc-provider refuses (access_denied) an authorization that grants no scope at all; a
-   * request without `scope` (MCP clients may send none) gets the client's registered
-   * scope, or `openid`.
+   * An authorization request: a Client ID Metadata Document client is registered from its
+   * document first; a request without `scope` (MCP clients may send none) gets the client's
+   * registered scope, or `openid` (oidc-provider refuses an authorization that grants no
+   * scope at all); every requested scope is then granted or refused with `invalid_scope` —
+   * oidc-provider alone would silently drop a scope it does not know.
    */
-  private defaultAuthorizationScope(req: IncomingMessage): void {
+  private async prepareAuthorization(req: IncomingMessage): Promise<Prepared> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    if (url.searchParams.get('scope')?.trim()) return;
-    url.searchParams.set('scope', this.deps.defaultScopeFor(url.searchParams.get('client_id') ?? undefined));
-    req.url = `${url.pathname}${url.search}`;
+    const clientId = url.searchParams.get('client_id') ?? undefined;
+    if (isClientMetadataDocumentUrl(clientId)) await this.deps.resolveClientDocument(clientId);
+    if (!url.searchParams.get('scope')?.trim()) {
+      url.searchParams.set('scope', this.deps.defaultScopeFor(clientId));
+      req.url = `${url.pathname}${url.search}`;
+    }
+    const refused = this.deps.authorizeScopes(clientId, splitScope(url.searchParams.get('scope')));
+    if (refused.length === 0) return { forward: req };
+    return {
+      forward: req,
+      answer: { status: 400, body: oauthError('invalid_scope', `this zone does not know the scope ${refused.join(' ')}`) },
+    };
   }
 
   private settle(res: ServerResponse, status: number, error: string | undefined): void {
@@ -141,6 +178,8 @@ export class ZoneHttpFront {
   private async prepareTokenRequest(req: IncomingMessage, res: ServerResponse): Promise<Prepared> {
     const body = await readBody(req);
     const form = parseForm(body);
+    const formClientId = fieldValue(form, 'client_id');
+    if (isClientMetadataDocumentUrl(formClientId)) await this.deps.resolveClientDocument(formClientId);
     let { method, clientId } = inspectClientAuth(req.headers, form);
     let rewritten: FormFields | undefined;
     let answer: LocalZoneFailWith | undefined;
@@ -171,7 +210,11 @@ export class ZoneHttpFront {
     return { forward: replayRequest(req, rewritten ? encodeForm(rewritten) : body), answer };
   }
 
-  /** Reads a registration request so that an open zone learns its scopes before oidc-provider validates them. */
+  /**
+   * Reads a registration request so that an open zone learns its scopes before oidc-provider
+   * validates them. An empty `scope` means none (oidc-provider would refuse it as invalid
+   * metadata; the MCP Inspector registers with `"scope": ""` when the server names none).
+   */
   private async prepareRegistration(req: IncomingMessage): Promise<IncomingMessage> {
     const body = await readBody(req);
     let metadata: unknown;
@@ -181,7 +224,9 @@ export class ZoneHttpFront {
       // Not JSON: oidc-provider answers invalid_request itself.
       if (!(err instanceof SyntaxError)) throw err;
     }
-    const scope = (metadata as { scope?: unknown } | undefined)?.scope;
+    if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) return replayRequest(req, body);
+    const { scope, ...rest } = metadata as Record<string, unknown>;
+    if (typeof scope === 'string' && scope.trim() === '') return replayRequest(req, Buffer.from(JSON.stringify(rest)));
     this.deps.learnScopes(splitScope(scope));
     return replayRequest(req, body);
   }

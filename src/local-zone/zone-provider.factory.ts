@@ -26,6 +26,8 @@ export interface ZoneProviderDeps {
   readonly faults: FaultInjector;
   readonly cookies: InteractionCookieRelay;
   readonly user: () => LocalZoneUser;
+  /** Whether this client may exchange substitute-user tokens (impersonation policy). */
+  readonly substituteUserAllowed: (clientId: string) => boolean;
   /** Runs around every request oidc-provider handles (records answers). */
   readonly observe: OidcMiddleware;
   /** oidc-provider's internal errors and Koa errors. */
@@ -79,6 +81,9 @@ export function createZoneProvider(deps: ZoneProviderDeps): Provider {
       id_token_signed_response_alg: SIGNING_ALG,
     },
     pkce: { required: () => true },
+    // Clients may name themselves by the URL of their metadata (MCP 2025-11-25); the zone's
+    // front fetches the document and registers the client before oidc-provider sees it.
+    discovery: { client_id_metadata_document_supported: true },
     // A development zone: any browser origin may call it.
     clientBasedCORS: () => true,
     features: {
@@ -144,6 +149,7 @@ export function createZoneProvider(deps: ZoneProviderDeps): Provider {
     scopes: deps.scopes,
     faults: deps.faults,
     accessTokenTtlSeconds: ttl,
+    substituteUserAllowed: deps.substituteUserAllowed,
   });
   return provider;
 }

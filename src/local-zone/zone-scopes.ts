@@ -51,6 +51,12 @@ export class ZoneScopes {
     return all.filter((s) => allowed.has(s));
   }
 
+  /** The requested scopes this zone does not know (never any when open: it learns them). */
+  unknown(requested: readonly string[]): string[] {
+    if (this.open) return [];
+    return requested.filter((s) => !OIDC.has(s) && !this.known.has(s));
+  }
+
   /** The first requested scope the client may not ask for, if any. */
   firstDisallowed(requested: readonly string[], clientScope: string | undefined): string | undefined {
     if (clientScope !== undefined) {

@@ -7,7 +7,7 @@ export interface ProtectedResourceMetadata {
   /** The Keycard zone. */
   readonly authorization_servers: readonly string[];
   readonly bearer_methods_supported: readonly string[];
-  /** Present when the module has `scopesSupported` / `requiredScopes`. */
+  /** Every scope the server may ask for (see `AdvertisedScopes`); absent when there are none. */
   readonly scopes_supported?: readonly string[];
   /** The `mcpServerName`. */
   readonly resource_name: string;
@@ -15,13 +15,20 @@ export interface ProtectedResourceMetadata {
   readonly jwks_uri?: string;
 }
 
-/** The metadata document of one MCP endpoint. */
-export function buildProtectedResourceMetadata(config: KeycardConfig, resource: KeycardResourceConfig): ProtectedResourceMetadata {
+/**
+ * The metadata document of one MCP endpoint. `scopes` are the scopes to advertise; default
+ * the configured ones (`requiredScopes` and `scopesSupported`).
+ */
+export function buildProtectedResourceMetadata(
+  config: KeycardConfig,
+  resource: KeycardResourceConfig,
+  scopes: readonly string[] = config.scopesSupported,
+): ProtectedResourceMetadata {
   return {
     resource: resource.resourceUrl,
     authorization_servers: [config.zoneUrl],
     bearer_methods_supported: ['header'],
-    ...(config.scopesSupported.length > 0 ? { scopes_supported: [...config.scopesSupported] } : {}),
+    ...(scopes.length > 0 ? { scopes_supported: [...scopes] } : {}),
     resource_name: config.mcpServerName,
     ...(config.jwksUrl ? { jwks_uri: config.jwksUrl } : {}),
   };

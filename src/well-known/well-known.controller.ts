@@ -1,4 +1,4 @@
-import { BadGatewayException, Controller, Get, Logger, NotFoundException, Req } from '@nestjs/common';
+import { BadGatewayException, Controller, Get, Logger, NotFoundException, Optional, Req } from '@nestjs/common';
 import { Public } from '../auth/public.decorator.js';
 import { getRequestPath, type KeycardHttpRequest } from '../auth/http-request.util.js';
 import { InjectKeycardConfig } from '../config/inject-keycard-config.decorator.js';
@@ -7,6 +7,8 @@ import { withoutTrailingSlash } from '../config/zone-url.js';
 import type { PublicJwks } from '../credentials/application-credential.js';
 import type { ZoneMetadata } from '../zone/zone-metadata.interface.js';
 import { ZoneMetadataService } from '../zone/zone-metadata.service.js';
+import { KeycardZones, type KeycardZone } from '../zone/keycard-zones.js';
+import { AdvertisedScopes } from './advertised-scopes.service.js';
 import { buildProtectedResourceMetadata, type ProtectedResourceMetadata } from './protected-resource-metadata.js';
 
 const PROTECTED_RESOURCE_PATH = '.well-known/oauth-protected-resource';
@@ -44,34 +46,39 @@ export class WellKnownController {
   constructor(
     @InjectKeycardConfig() private readonly config: KeycardConfig,
     private readonly zoneMetadata: ZoneMetadataService,
+    private readonly scopes: AdvertisedScopes,
+    @Optional() private readonly zones?: KeycardZones,
   ) {}
 
   /** The root document describes the first MCP endpoint. */
   @Get(PROTECTED_RESOURCE_PATH)
   getRootProtectedResource(): ProtectedResourceMetadata {
-    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!);
+    return buildProtectedResourceMetadata(this.config, this.config.resources[0]!, this.scopes.list());
   }
 
   @Get(belowPrefix(PROTECTED_RESOURCE_PATH))
   getProtectedResource(@Req() request: KeycardHttpRequest): ProtectedResourceMetadata {
     const resource = this.resourceBelow(`/${PROTECTED_RESOURCE_PATH}`, request);
     if (!resource) throw notFound('No MCP endpoint of this server has protected-resource metadata at this path.');
-    return buildProtectedResourceMetadata(this.config, resource);
+    // zones mode: the document of a zone's endpoint names that zone.
+    return buildProtectedResourceMetadata(this.zoneOf(resource)?.config ?? this.config, resource, this.scopes.list());
   }
 
   /** The zone's authorization server metadata, as the zone serves it (502 when it cannot be fetched). */
   @Get([AUTHORIZATION_SERVER_PATH, ...belowPrefix(AUTHORIZATION_SERVER_PATH)])
   async getAuthorizationServer(@Req() request: KeycardHttpRequest): Promise<ZoneMetadata> {
     const path = withoutTrailingSlash(getRequestPath(request));
-    if (path !== `/${AUTHORIZATION_SERVER_PATH}` && !this.resourceBelow(`/${AUTHORIZATION_SERVER_PATH}`, request)) {
+    const resource = this.resourceBelow(`/${AUTHORIZATION_SERVER_PATH}`, request);
+    if (path !== `/${AUTHORIZATION_SERVER_PATH}` && !resource) {
       throw notFound('No MCP endpoint of this server has authorization server metadata at this path.');
     }
+    const zone = resource ? this.zoneOf(resource) : undefined;
     try {
-      return await this.zoneMetadata.getMetadata();
+      return await (zone?.metadata ?? this.zoneMetadata).getMetadata();
     } catch (error) {
       this.logger.warn(`Cannot mirror the zone's metadata: ${error instanceof Error ? error.message : String(error)}`);
       throw new BadGatewayException(
-        { error: 'temporarily_unavailable', error_description: `The authorization server ${this.config.zoneUrl} is unreachable.` },
+        { error: 'temporarily_unavailable', error_description: `The authorization server ${zone?.zoneUrl ?? this.config.zoneUrl} is unreachable.` },
         { cause: error },
       );
     }
@@ -85,6 +92,12 @@ export class WellKnownController {
       throw notFound('This server publishes no keys: its application credential is not a WebIdentity.');
     }
     return { keys: jwks.keys };
+  }
+
+  /** In `zones` mode, the zone whose endpoint `resource` is. */
+  private zoneOf(resource: KeycardResourceConfig): KeycardZone | undefined {
+    if (!this.zones?.enabled) return undefined;
+    return this.zones.all.find((zone) => zone.config.resources.some((own) => own.resourceUrl === resource.resourceUrl));
   }
 
   /** The resource whose path follows `prefix` in the request path (trailing slash ignored). */

@@ -92,6 +92,7 @@ describe('ZoneMetadataService', () => {
 
   it.each([
     ['a foreign issuer', () => ({ ...goodMetadata(origin), issuer: 'https://evil.example' }), 'issuer'],
+    ['an issuer with two trailing slashes', () => ({ ...goodMetadata(origin), issuer: `${origin}//` }), 'issuer'],
     ['a jwks_uri on another origin', () => ({ ...goodMetadata(origin), jwks_uri: 'https://evil.example/jwks' }), 'jwks_uri'],
     ['no token endpoint', () => ({ issuer: origin, jwks_uri: `${origin}/jwks` }), 'token_endpoint'],
   ])('rejects metadata with %s', async (_name, body, word) => {
@@ -99,6 +100,38 @@ describe('ZoneMetadataService', () => {
     const error = await service().getMetadata().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ZoneDiscoveryError);
     expect((error as Error).message).toContain(word);
+  });
+
+  it('does not follow a redirect to another origin', async () => {
+    const elsewhere = createServer((req, res) => json(res, 200, goodMetadata(origin)));
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    let elsewhereHits = 0;
+    elsewhere.on('request', () => elsewhereHits++);
+    try {
+      const target = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/.well-known/oauth-authorization-server`;
+      handler = (req, res) => res.writeHead(302, { location: target }).end();
+      const error = await service().getMetadata().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ZoneDiscoveryError);
+      expect((error as Error).message).toContain('redirect');
+      expect(elsewhereHits).toBe(0);
+    } finally {
+      elsewhere.closeAllConnections();
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
+  });
+
+  it('follows a redirect on the zone origin, a few hops at most', async () => {
+    handler = (req, res) =>
+      req.url === '/metadata.json' ? json(res, 200, goodMetadata(origin)) : res.writeHead(301, { location: '/metadata.json' }).end();
+    expect((await service().getMetadata()).issuer).toBe(origin);
+    expect(hits).toEqual(['/.well-known/oauth-authorization-server', '/metadata.json']);
+
+    hits = [];
+    handler = (req, res) => res.writeHead(307, { location: `/loop${hits.length}` }).end();
+    const error = await service().getMetadata().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ZoneDiscoveryError);
+    expect((error as Error).message).toContain('redirect');
+    expect(hits.length).toBeLessThanOrEqual(4);
   });
 
   it('reports an HTML error page without JSON', async () => {

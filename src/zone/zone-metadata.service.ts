@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectKeycardConfig } from '../config/inject-keycard-config.decorator.js';
 import type { KeycardConfig } from '../config/keycard-options.interface.js';
-import { withoutTrailingSlash } from '../config/zone-url.js';
+import { sameUrl, withoutTrailingSlash } from '../config/zone-url.js';
 import { ZoneDiscoveryError } from '../errors/keycard.error.js';
 import { fetchJson } from './fetch-json.js';
 import type { ZoneMetadata } from './zone-metadata.interface.js';
@@ -36,7 +36,7 @@ export function validateMetadata(document: unknown, zoneUrl: string): string[] {
   }
   const metadata = document as Record<string, unknown>;
   const problems: string[] = [];
-  if (typeof metadata.issuer !== 'string' || withoutTrailingSlash(metadata.issuer) !== withoutTrailingSlash(zoneUrl)) {
+  if (typeof metadata.issuer !== 'string' || !sameUrl(metadata.issuer, zoneUrl)) {
     problems.push(`its issuer ${JSON.stringify(metadata.issuer)} is not the configured zone ${zoneUrl}`);
   }
   const zoneOrigin = new URL(zoneUrl).origin;

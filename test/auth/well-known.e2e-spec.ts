@@ -59,7 +59,8 @@ describe.each(ADAPTERS)('discovery endpoints on %s', (adapter) => {
       resource: RESOURCE,
       authorization_servers: [zone.zoneUrl],
       bearer_methods_supported: ['header'],
-      scopes_supported: ['mcp:tools', 'notes:read'],
+      // The `scopesSupported` option, then every @RequireScopes found at bootstrap (notes:write).
+      scopes_supported: ['mcp:tools', 'notes:read', 'notes:write'],
       resource_name: 'Auth fixture',
       jwks_uri: `${MCP_BASE_URL}/.well-known/jwks.json`,
     };
@@ -69,11 +70,12 @@ describe.each(ADAPTERS)('discovery endpoints on %s', (adapter) => {
       status: 200,
       body: { ...expected, resource: ADMIN_RESOURCE },
     });
-    // Without scopes or a key-publishing credential, those members are left out.
+    // Without configured scopes or a key-publishing credential: only the @RequireScopes found, no jwks_uri.
     expect((await getJson(bare, '/.well-known/oauth-protected-resource/mcp')).body).toEqual({
       resource: RESOURCE,
       authorization_servers: [zone.zoneUrl],
       bearer_methods_supported: ['header'],
+      scopes_supported: ['notes:write'],
       resource_name: 'Auth fixture',
     });
   });

@@ -219,7 +219,7 @@ describe('WebIdentity', () => {
     await mkdir(keyDir, { recursive: true });
     const { generateKeyPairSync } = await import('node:crypto');
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    await writeFile(join(keyDir, 'MCP_Server.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }));
+    await writeFile(join(keyDir, 'MCP_Server.pem'), privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
     await expect(new WebIdentity({ storageDir: keyDir }).initialize(envOf())).rejects.toThrow(KeycardCredentialError);
   });
 

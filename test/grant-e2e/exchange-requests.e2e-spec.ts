@@ -123,6 +123,7 @@ describe('what the zone receives for @Grant (Express)', () => {
       message: `Token exchange failed for ${API}`,
       code: 'access_denied',
       description: 'the user has not connected this API',
+      retryable: false,
     });
     expect(body.resources[CALENDAR]?.token).toMatchObject({ aud: CALENDAR, sub: 'judy', isInboundToken: false });
     expect(byResource()[CALENDAR]).toMatchObject({ status: 200 });

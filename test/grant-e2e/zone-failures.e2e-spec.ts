@@ -96,6 +96,7 @@ describe('zone failures during @Grant (Express)', () => {
       message: `Token exchange failed for ${API}`,
       code: 'invalid_grant',
       description: 'subject [redacted] refused for [redacted]',
+      retryable: false,
     });
     expect(body.resources[API]?.accessError?.message).toContain('subject [redacted] refused for [redacted]');
     const text = JSON.stringify(body);

@@ -12,7 +12,7 @@ function token(accessToken: string): TokenResponse {
 }
 
 function failure(resource: string, code = 'invalid_target', description = 'resource not allowed') {
-  return { message: `Token exchange failed for ${resource}`, code, description };
+  return { message: `Token exchange failed for ${resource}`, code, description, retryable: false };
 }
 
 function catchAccessError(context: AccessContext, resource: string): ResourceAccessError {
@@ -93,12 +93,12 @@ describe('AccessContext', () => {
   it('is an error with a global error, even with tokens', () => {
     const context = new AccessContext();
     context.setToken(API, token('api_token'));
-    context.setError({ message: 'no authentication token available' });
+    context.setError({ message: 'no authentication token available', retryable: false });
     expect(context.getStatus()).toBe('error');
     expect(context.hasError()).toBe(true);
     expect(context.hasErrors()).toBe(true);
-    expect(context.getError()).toEqual({ message: 'no authentication token available' });
-    expect(context.getErrors()).toEqual({ resources: {}, error: { message: 'no authentication token available' } });
+    expect(context.getError()).toEqual({ message: 'no authentication token available', retryable: false });
+    expect(context.getErrors()).toEqual({ resources: {}, error: { message: 'no authentication token available', retryable: false } });
   });
 
   describe('access() errors', () => {
@@ -182,5 +182,18 @@ describe('AccessContext', () => {
     expect(inspected).toContain(API);
     expect(inspected).toContain('partial_error');
     expect(JSON.parse(json)).toEqual({ status: 'partial_error', successfulResources: [API], failedResources: [OTHER] });
+  });
+
+  it('derives retryable from the code when the caller leaves it out, and keeps it when given', () => {
+    const context = new AccessContext();
+    context.setResourceError(API, { message: 'x', code: 'timeout' });
+    context.setResourceError(OTHER, { message: 'x', code: 'access_denied' });
+    context.setResourceError('urn:vault:a', { message: 'x', code: 'temporarily_unavailable' });
+    context.setResourceError('urn:vault:b', { message: 'x', code: 'made_up' });
+    context.setResourceError('urn:vault:c', { message: 'x', code: 'made_up', retryable: true });
+    context.setError({ message: 'no code' });
+    const retryable = Object.fromEntries(Object.entries(context.getErrors().resources).map(([r, e]) => [r, e.retryable]));
+    expect(retryable).toEqual({ [API]: true, [OTHER]: false, 'urn:vault:a': true, 'urn:vault:b': false, 'urn:vault:c': true });
+    expect(context.getError()?.retryable).toBe(false);
   });
 });

@@ -7,6 +7,7 @@ import {
   TokenExchangeClient,
   TokenExchangeService,
   type ExchangeCacheEntry,
+  type ExchangeCacheKey,
 } from '../../src/grant/index.js';
 import { GrantService } from '../../src/grant/grant.service.js';
 import type { ZoneMetadataService } from '../../src/zone/zone-metadata.service.js';
@@ -38,21 +39,18 @@ class AsyncCache extends ExchangeCache {
     super();
     this.inner = new MemoryExchangeCache({ now: clock });
   }
-  async get(key: string): Promise<ExchangeCacheEntry | undefined> {
+  async get(key: ExchangeCacheKey): Promise<ExchangeCacheEntry | undefined> {
     this.reads += 1;
     return this.inner.get(key);
   }
-  async set(key: string, value: ExchangeCacheEntry, expiresAtMs: number): Promise<void> {
-    this.inner.set(key, value, expiresAtMs);
+  async set(key: ExchangeCacheKey, value: ExchangeCacheEntry, expiresAtMs: number): Promise<void> {
+    await this.inner.set(key, value, expiresAtMs);
   }
-  async delete(key: string): Promise<void> {
-    this.inner.delete(key);
+  async delete(key: ExchangeCacheKey): Promise<void> {
+    await this.inner.delete(key);
   }
   async clear(): Promise<void> {
-    this.inner.clear();
-  }
-  get size(): number {
-    return this.inner.size;
+    await this.inner.clear();
   }
 }
 
@@ -125,16 +123,28 @@ describe('the synchronous fast path for cached grants', () => {
     expect(target.exchangeAllFromCache(params({ resources: [API] }))).toBeUndefined();
   });
 
-  it('leaves a custom (async) cache to the async path, which still reads it once per resource', async () => {
+  it('serves a grant synchronously from the in-process level in front of a shared (async) cache, never reading the shared one', async () => {
     const cache = new AsyncCache(() => now);
     const target = exchanges(cache);
     await target.exchangeAll(params({ resources: [API] }));
     const reads = cache.reads;
-    expect(target.exchangeAllFromCache(params({ resources: [API] }))).toBeUndefined();
-    expect(cache.reads).toBe(reads);
+    expect(target.exchangeAllFromCache(params({ resources: [API] }))).toBeDefined();
     const second = await grants(target).grant({ token: ALICE }, [API], { scopes: { [API]: 'read' } });
     expect(second.getStatus()).toBe('success');
+    expect(cache.reads).toBe(reads);
+    expect(zone.requests).toHaveLength(1);
+  });
+
+  it('reads the shared cache on an in-process miss (another replica exchanged) and then answers synchronously', async () => {
+    const cache = new AsyncCache(() => now);
+    await exchanges(cache).exchangeAll(params({ resources: [API] }));
+    const otherReplica = exchanges(cache);
+    expect(otherReplica.exchangeAllFromCache(params({ resources: [API] }))).toBeUndefined();
+    const reads = cache.reads;
+    const context = await otherReplica.exchangeAll(params({ resources: [API] }));
+    expect(context.getStatus()).toBe('success');
     expect(cache.reads).toBe(reads + 1);
+    expect(otherReplica.exchangeAllFromCache(params({ resources: [API] }))).toBeDefined();
     expect(zone.requests).toHaveLength(1);
   });
 

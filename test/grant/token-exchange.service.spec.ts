@@ -179,11 +179,8 @@ describe('TokenExchangeService', () => {
       async set(): Promise<void> {
         throw new Error('store unreachable');
       }
-      delete(): void {}
-      clear(): void {}
-      get size(): number {
-        return 0;
-      }
+      async delete(): Promise<void> {}
+      async clear(): Promise<void> {}
     }
     const token = await exchange(service({ cache: new BrokenCache() }));
     expect(token.accessToken).toBe(`exchanged:${API}:1`);
@@ -222,6 +219,7 @@ describe('TokenExchangeService', () => {
         message: `Token exchange failed for ${CALENDAR}`,
         code: 'invalid_target',
         description: 'calendar is not allowed',
+        retryable: false,
       });
       const logged = warnings.join('\n');
       expect(logged).toContain(CALENDAR);
@@ -249,7 +247,7 @@ describe('TokenExchangeService', () => {
       const context = await exchangeAll(service(), { subjectToken: '' });
       expect(zone.requests).toHaveLength(0);
       expect(context.getStatus()).toBe('error');
-      expect(context.getError()).toEqual({ message: 'no authentication token available' });
+      expect(context.getError()).toEqual({ message: 'no authentication token available', retryable: false });
       expect(() => context.access(API)).toThrow(expect.objectContaining({ errorType: 'global_error' }));
     });
 

@@ -15,7 +15,8 @@ import { ClientSecret } from 'nestjs-keycard';
 import { LocalZone, TOKEN_EXCHANGE_GRANT_TYPE } from 'nestjs-keycard/local-zone';
 import { jwtClaims, listenOnLoopback, recordingFetch, sha256, toolJson, type HttpExchange, type RunningApp } from './mcp-e2e.helpers.js';
 
-/** The scope `admin_report` needs (both apps use it). */
+/** The scope every call needs (the apps' `requiredScopes`), and the one `admin_report` needs on top (both apps). */
+const TOOLS_SCOPE = 'mcp:tools';
 const ADMIN_SCOPE = 'demo:admin';
 const USER = 'alice';
 const ERAS: ReadonlyArray<{ mode: VersionNegotiationMode; era: 'legacy' | 'modern' }> = [
@@ -190,7 +191,7 @@ export function describeDelegatedAccessServer(spec: DelegatedAccessServerSpec): 
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(InsufficientScopeError);
-      expect(error).toMatchObject({ requiredScope: ADMIN_SCOPE });
+      expect(error).toMatchObject({ requiredScope: `${TOOLS_SCOPE} ${ADMIN_SCOPE}` });
       expect((error as InsufficientScopeError).resourceMetadataUrl?.href).toBe(running.metadataUrl);
     });
 

@@ -57,6 +57,7 @@ describe('package manifest', () => {
     const loaders: Record<string, string> = {
       'oidc-provider': join('src', 'local-zone', 'oidc-provider.loader.ts'),
       '@nestjs/config': join('src', 'config', 'config-service.locator.ts'),
+      redis: join('src', 'redis', 'node-redis.loader.ts'),
     };
     expect(Object.keys(loaders).sort()).toEqual([...optionalPeers].sort());
     const misuse = sourceFiles(join(root, 'src')).flatMap((file) => {

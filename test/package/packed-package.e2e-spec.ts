@@ -153,6 +153,13 @@ describe('the tarball', () => {
     const { stdout } = await exec(process.execPath, [bin, '--help'], apps.get('with')!);
     expect(stdout).toContain('Usage: nestjs-keycard-zone');
   });
+
+  it('runs the doctor from its bin entry (help), without oidc-provider', async () => {
+    const bin = join(apps.get('without')!, 'node_modules', 'nestjs-keycard', manifest.bin['nestjs-keycard']!);
+    expect((await readFile(bin, 'utf8')).startsWith('#!/usr/bin/env node\n')).toBe(true);
+    const { stderr } = await exec(process.execPath, [bin, 'doctor', '--help'], apps.get('without')!);
+    expect(stderr).toContain('Usage: nestjs-keycard doctor <mcp-url>');
+  });
 });
 
 describe.each(['without', 'with'] as const)('a fresh Nest 12 app %s oidc-provider', (variant) => {

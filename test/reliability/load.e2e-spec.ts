@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VerifiedTokenCache } from '../../src/auth/verified-token-cache.js';
 import { ClientSecret } from '../../src/credentials/client-secret.credential.js';
 import { ExchangeCache } from '../../src/grant/exchange-cache.js';
+import type { MemoryExchangeCache } from '../../src/grant/memory-exchange-cache.js';
 import { LocalZone } from '../../src/local-zone/index.js';
 import { ADAPTERS, startApp, type RunningApp } from '../auth/fixtures/start-app.js';
 import { leakedSecrets, LogTap, verboseLogger } from './fixtures/log-tap.js';
@@ -122,7 +123,7 @@ describe.each(ADAPTERS)(`load: ${REQUESTS_PER_ROUND} requests at ${CONNECTIONS} 
     // One exchange and one signature check per user, however many requests: the caches work...
     expect(zone.exchangeCount).toBe(USERS);
     expect(running.app.get(VerifiedTokenCache, { strict: false }).size).toBe(USERS);
-    expect(running.app.get(ExchangeCache, { strict: false }).size).toBe(USERS);
+    expect((running.app.get(ExchangeCache, { strict: false }) as MemoryExchangeCache).size).toBe(USERS);
     // ...and the second round, identical to the first, leaves the heap where the first did.
     expect(heapAfterSecond, `heap after round 1: ${heapAfterFirst} B, after round 2: ${heapAfterSecond} B`).toBeLessThanOrEqual(heapAfterFirst * 1.1);
   }, 240_000);

@@ -120,7 +120,7 @@ describe('mockAccessContext', () => {
     expect(context.hasErrors()).toBe(true);
     expect(context.hasError()).toBe(true);
     expect(context.getStatus()).toBe('error');
-    expect(context.getError()).toEqual({ message: 'Custom auth error' });
+    expect(context.getError()).toEqual({ message: 'Custom auth error', retryable: false });
     expect(context.getSuccessfulResources()).toEqual([]);
     const error = accessError(context, API);
     expect(error.errorType).toBe('global_error');

@@ -3,7 +3,10 @@ import type { AccessContext, GrantService } from 'nestjs-keycard';
 import { CALENDAR_API, getWithToken, PAYROLL_API } from '../../shared/demo-apis.js';
 import { briefing, result, toolError } from '../../shared/tool-results.js';
 
-/** The scope the `admin_report` tool needs; tokens get it only by stepping up. */
+/** The scope every call to this server needs (the module's `requiredScopes`): clients ask for it at login. */
+export const TOOLS_SCOPE = 'mcp:tools';
+
+/** The scope the `admin_report` tool needs on top; tokens get it only by stepping up. */
 export const ADMIN_SCOPE = 'demo:admin';
 
 /**
@@ -65,7 +68,8 @@ export function createDelegatedAccessServer(grants: GrantService): McpServer {
     {
       description: `An administrator report. Needs the "${ADMIN_SCOPE}" scope: without it the server answers 403 insufficient_scope and the client steps up.`,
       // The SDK's per-tool scope challenge: 403 + WWW-Authenticate before the handler runs.
-      scopeChallenge: requireScopes(ADMIN_SCOPE),
+      // Every scope the call needs, so that the stepped-up token keeps TOOLS_SCOPE.
+      scopeChallenge: requireScopes(TOOLS_SCOPE, ADMIN_SCOPE),
     },
     (ctx: ServerContext): CallToolResult =>
       result({ report: 'all systems nominal', scopes: ctx.http?.authInfo?.scopes ?? [] }),

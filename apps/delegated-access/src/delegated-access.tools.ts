@@ -4,7 +4,10 @@ import { AccessContext, AccessCtx, Grant, type KeycardUser } from 'nestjs-keycar
 import { CALENDAR_API, getWithToken, PAYROLL_API } from '../../shared/demo-apis.js';
 import { briefing, result, toolError, type ToolResult } from '../../shared/tool-results.js';
 
-/** The scope the `admin_report` tool needs; tokens get it only by stepping up. */
+/** The scope every call to this server needs (the module's `requiredScopes`): clients ask for it at login. */
+export const TOOLS_SCOPE = 'mcp:tools';
+
+/** The scope the `admin_report` tool needs on top; tokens get it only by stepping up. */
 export const ADMIN_SCOPE = 'demo:admin';
 
 /**
@@ -55,7 +58,8 @@ export class DelegatedAccessTools {
     name: 'admin_report',
     description: `An administrator report. Needs the "${ADMIN_SCOPE}" scope: without it the server answers 403 insufficient_scope and the client steps up.`,
   })
-  @ToolScopes([ADMIN_SCOPE])
+  // Every scope the call needs, so that the 403 names them all and the stepped-up token keeps TOOLS_SCOPE.
+  @ToolScopes([TOOLS_SCOPE, ADMIN_SCOPE])
   adminReport(@Payload() _args: Record<string, never>, @McpRawRequest() req: { user?: KeycardUser }): ToolResult {
     return result({ report: 'all systems nominal', requestedBy: req.user?.sub ?? null, scopes: req.user?.scopes ?? [] });
   }

@@ -15,6 +15,7 @@ export class HelloWorldModule {
           mcpBaseUrl: options.mcpBaseUrl,
           mcpServerName: 'Hello World (nestjs-keycard)',
           applicationCredential: options.applicationCredential,
+          redis: options.redis,
           isGlobal: true,
         }),
       ],
