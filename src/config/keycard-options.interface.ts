@@ -93,7 +93,7 @@ export interface KeycardModuleOptions {
   zoneTimeoutMs?: number;
   /**
    * Maximum number of exchanged tokens kept in the in-memory cache (one per user and
-   * resource; about 2.7 KiB each, bench/RESULTS.md); `0` turns it off (with `redis`, every call
+   * resource; 2–3 KiB each, bench/RESULTS.md); `0` turns it off (with `redis`, every call
    * then reads the token from Redis; without, every call exchanges).
    * @default 10000
    */

@@ -6,8 +6,8 @@ import { scopeTokenProblem } from './scope-token.js';
 import { present, resolveZone } from './zone-url.js';
 
 /**
- * Default `exchangeCacheMaxEntries`: 10,000 (user, resource) pairs stay warm, about 2.6 KiB each
- * in memory (bench/RESULTS.md measures it), so ≈ 25 MiB when full.
+ * Default `exchangeCacheMaxEntries`: 10,000 (user, resource) pairs stay warm, 2–3 KiB each
+ * in memory (bench/RESULTS.md measures it), so ≈ 20–30 MiB when full.
  */
 const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 10_000;
 
