@@ -22,6 +22,8 @@ export interface Measurement {
   readonly requests: number;
   /** Median of the rounds' app CPU time per request, µs. */
   readonly cpuUsPerRequest: number;
+  /** Lowest of the rounds' app CPU time per request, µs (the round the rest of the machine disturbed least). */
+  readonly cpuUsBest: number;
   readonly rounds: number;
   /** Median over the rounds of (req/s ÷ the baseline's req/s in the same round). */
   readonly rpsRatio?: number;
@@ -53,6 +55,7 @@ export function measure(name: string, samples: readonly Sample[], baseline?: rea
     failures: results.reduce((sum, r) => sum + r.non2xx + r.errors + r.timeouts, 0),
     requests: results.reduce((sum, r) => sum + r.requests.total, 0),
     cpuUsPerRequest: median(samples.map(cpuPerRequest)),
+    cpuUsBest: Math.min(...samples.map(cpuPerRequest)),
     rounds: results.length,
     ...(baseline && {
       rpsRatio: median(perRound((sample, base) => sample.result.requests.average / base.result.requests.average)),

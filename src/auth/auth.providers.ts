@@ -11,6 +11,6 @@ export const authProviders: Provider[] = [
   KeycardTokenVerifier,
   KeycardJwtStrategy,
   // One per KeycardModule, like the guard and verifier it serves.
-  { provide: VerifiedTokenCache, useFactory: () => new VerifiedTokenCache() },
+  { provide: VerifiedTokenCache, inject: [JwksKeyStore], useFactory: (keys: JwksKeyStore) => new VerifiedTokenCache({ keys }) },
   KeycardAuthGuard,
 ];

@@ -13,13 +13,13 @@ import {
 } from './keycard-auth.exceptions.js';
 import { beginTokenVerification, endTokenVerification } from './keycard-jwt.strategy.js';
 import { KeycardTokenVerifier } from './keycard-token.verifier.js';
-import type { KeycardUser } from './keycard-user.interface.js';
+import type { KeycardAuthInfo, KeycardUser } from './keycard-user.interface.js';
 import { missingScopes } from './token-claims.js';
 import { AuthorizationServerUnavailableError, TokenRejectedError } from './token-verification.errors.js';
 import { RejectionLogLimiter } from './rejection-log-limiter.js';
 import { RouteSettingsCache } from './route-settings-cache.js';
 import { attachVerifiedUser, findVerifiedUser } from './verified-request.js';
-import { decodeVerifiedPayload, VerifiedTokenCache } from './verified-token-cache.js';
+import { VerifiedTokenCache, verifiedTokenKid } from './verified-token-cache.js';
 
 /** The decorators' say on a route: `@Public()`, and the scopes it requires (module's and `@RequireScopes()`). */
 interface RouteSettings {
@@ -49,9 +49,13 @@ function isKeycardUser(value: unknown): value is KeycardUser {
  * (also on `req.raw` under Fastify). Works on HTTP routes and on MCP-Nest tool calls
  * (`rpc` context, the HTTP request of the MCP message). `@Public()` skips it; nothing else
  * does (CORS preflights of the MCP endpoints never reach it: `KeycardCorsMiddleware` answers
- * them). A token's signature is checked once and remembered
- * (`VerifiedTokenCache`, until its `exp`); its algorithm, key, claims and the route's
- * scopes are checked on every request.
+ * them).
+ *
+ * Two paths: a token seen for the first time is verified in full (passport-jwt, jsonwebtoken,
+ * the claim checks) and remembered (`VerifiedTokenCache`, until its `exp`); a remembered
+ * token takes the cached path (`fromCache`), which decodes nothing but still checks, on every
+ * request, its expiry, that its key is still published, the endpoint's audience rule, the
+ * route's scopes and `handleRequest`.
  *
  * Extend it and override the `protected` methods to change a step (as with
  * `@nestjs/passport`): `getRequest`, `getResponse`, `isPublic`, `getRequiredScopes`,
@@ -63,6 +67,8 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
   private readonly routes = new RouteSettingsCache<RouteSettings>();
   /** One warn line per distinct rejection reason per minute; the rest at debug. */
   private readonly rejectionLog = new RejectionLogLimiter();
+  /** Whether the HTTP adapter is Fastify (then `req.raw` gets the user too); read on the first request. */
+  private fastify: boolean | undefined;
 
   constructor(
     protected readonly verifier: KeycardTokenVerifier,
@@ -76,24 +82,53 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.isPublic(context)) return true;
     const request = this.getRequest(context);
-    const challenge = this.getChallengeContext(context, request);
     if (!request) {
       // An RPC call without HTTP (stdio) or an unsupported context: nothing to verify.
-      throw this.reject(context, KeycardUnauthorizedException.missingToken(challenge), 'no HTTP request to read a bearer token from');
+      const reason = 'no HTTP request to read a bearer token from';
+      throw this.reject(context, KeycardUnauthorizedException.missingToken(this.getChallengeContext(context, undefined)), reason);
     }
     // No exception for CORS preflights: KeycardCorsMiddleware answers those of the MCP
     // endpoints and discovery documents before any guard; anything else reaching a guarded
     // handler (an `OPTIONS` included) needs a valid token.
 
-    const user =
-      findVerifiedUser(request, this.verifier) ??
-      (this.fromVerifiedTokensNow(context, request) ?? (await this.authenticate(context, request, challenge)));
+    const user = findVerifiedUser(request, this.verifier) ?? this.fromCache(context, request) ?? (await this.authenticate(context, request));
 
-    const missing = missingScopes(user.scopes, challenge.requiredScopes);
-    if (missing.length > 0) {
-      throw this.reject(context, new KeycardInsufficientScopeException(challenge, missing), `missing scope(s): ${missing.join(' ')}`);
+    const required = this.getRequiredScopes(context);
+    if (required.length > 0) {
+      const missing = missingScopes(user.scopes, required);
+      if (missing.length > 0) {
+        const exception = new KeycardInsufficientScopeException(this.getChallengeContext(context, request), missing);
+        throw this.reject(context, exception, `missing scope(s): ${missing.join(' ')}`);
+      }
     }
     return true;
+  }
+
+  /**
+   * The cached path: a token whose full verification is remembered. The cache serves it only
+   * before its `exp` and while its key is still published in a fresh key set; here the
+   * request's endpoint must be the one it was admitted at (else that endpoint's audience rule,
+   * `createUser`, decides on the remembered claims) and `handleRequest` must accept it.
+   * `undefined` — the full path decides — whenever anything is not so.
+   */
+  private fromCache(context: ExecutionContext, request: KeycardHttpRequest): KeycardUser | undefined {
+    const header = request.headers.authorization;
+    if (this.verifiedTokens === undefined || typeof header !== 'string' || !header.startsWith('Bearer ')) return undefined;
+    const token = header.slice(7);
+    const remembered = this.verifiedTokens.get(token);
+    if (remembered === undefined) return undefined;
+    const resource = this.verifier.resourceForRequest(request);
+    const { sub, clientId, scopes, claims, expiresAt, resource: admittedAt } = remembered.user;
+    let user: KeycardUser = { sub, clientId, scopes, claims, token, expiresAt, resource: admittedAt };
+    try {
+      if (admittedAt !== resource.resourceUrl) user = this.verifier.createUser(claims, token, request);
+      user = this.handleRequest(null, user, undefined, context);
+    } catch (error) {
+      this.logger.debug(`A remembered token is verified again: ${errorName(error)}`);
+      return undefined;
+    }
+    this.attach(context, request, user, user.claims === claims ? remembered.extra : undefined);
+    return user;
   }
 
   /** The HTTP request of any context (see `getHttpRequest`); `undefined` when there is none. */
@@ -116,9 +151,9 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
     return this.routeSettings(context).isPublic;
   }
 
-  /** The module's `requiredScopes` and every `@RequireScopes()` on the handler and its class. */
-  protected getRequiredScopes(context: ExecutionContext): string[] {
-    return [...this.routeSettings(context).requiredScopes];
+  /** The module's `requiredScopes` and every `@RequireScopes()` on the handler and its class (frozen). */
+  protected getRequiredScopes(context: ExecutionContext): readonly string[] {
+    return this.routeSettings(context).requiredScopes;
   }
 
   /** What the decorators of this handler and class say, read once per (handler, class). */
@@ -170,23 +205,22 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
     else this.logger.warn(`${line} (and ${decision.suppressed} more like it since the last warning, logged at debug)`);
   }
 
-  private async authenticate(context: ExecutionContext, request: KeycardHttpRequest, challenge: KeycardChallengeContext): Promise<KeycardUser> {
+  /** The full path: passport-jwt checks the signature, the verifier the claims; the user is remembered. */
+  private async authenticate(context: ExecutionContext, request: KeycardHttpRequest): Promise<KeycardUser> {
     const credentials = parseAuthorizationHeader(getHeader(request, 'authorization'));
     switch (credentials.kind) {
       case 'missing':
-        throw this.reject(context, KeycardUnauthorizedException.missingToken(challenge), 'no bearer token');
-      case 'other-scheme':
-        throw this.reject(context, KeycardUnauthorizedException.unsupportedScheme(challenge), 'the Authorization header is not a Bearer one');
-      case 'malformed':
-        throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, credentials.reason), credentials.reason);
+        throw this.reject(context, KeycardUnauthorizedException.missingToken(this.getChallengeContext(context, request)), 'no bearer token');
+      case 'other-scheme': {
+        const exception = KeycardUnauthorizedException.unsupportedScheme(this.getChallengeContext(context, request));
+        throw this.reject(context, exception, 'the Authorization header is not a Bearer one');
+      }
+      case 'malformed': {
+        const exception = KeycardUnauthorizedException.invalidToken(this.getChallengeContext(context, request), credentials.reason);
+        throw this.reject(context, exception, credentials.reason);
+      }
       case 'bearer':
         break;
-    }
-
-    const remembered = await this.fromVerifiedTokens(credentials.token, request, context);
-    if (remembered) {
-      attachVerifiedUser(request, remembered, this.verifier);
-      return remembered;
     }
 
     beginTokenVerification(request, this.verifier, credentials.token);
@@ -197,7 +231,8 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
       if (error instanceof HttpException) throw error;
       // Fail closed, never 500: whatever broke, this token is not accepted.
       const reason = 'the token could not be verified';
-      throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, reason, { cause: error }), `${reason} (${errorName(error)})`);
+      const exception = KeycardUnauthorizedException.invalidToken(this.getChallengeContext(context, request), reason, { cause: error });
+      throw this.reject(context, exception, `${reason} (${errorName(error)})`);
     } finally {
       verifiedWith = endTokenVerification(request);
     }
@@ -205,83 +240,21 @@ export class KeycardAuthGuard extends AuthGuard(KEYCARD_JWT_STRATEGY) implements
     const user = (request as { user?: unknown }).user;
     if (!isKeycardUser(user)) {
       const reason = 'the token could not be verified';
-      throw this.reject(context, KeycardUnauthorizedException.invalidToken(challenge, reason), `${reason} (no user)`);
+      throw this.reject(context, KeycardUnauthorizedException.invalidToken(this.getChallengeContext(context, request), reason), `${reason} (no user)`);
     }
     if (verifiedWith !== undefined && user.token === credentials.token) {
-      this.verifiedTokens?.set(credentials.token, verifiedWith, user.expiresAt);
+      this.verifiedTokens?.set(credentials.token, user, { kid: verifiedTokenKid(credentials.token), keyPem: verifiedWith });
     }
-    attachVerifiedUser(request, user, this.verifier);
+    this.attach(context, request, user, undefined);
     return user;
   }
 
-  /**
-   * A token whose signature verified before: everything but the signature is checked again
-   * (algorithm, key still published in a current key set and the same as then, claims,
-   * `handleRequest`). `undefined` — full verification — when the token is not remembered
-   * or any check fails; the full path then gives the precise answer (401/503).
-   */
-  private async fromVerifiedTokens(token: string, request: KeycardHttpRequest, context: ExecutionContext): Promise<KeycardUser | undefined> {
-    const keyPem = this.verifiedTokens?.get(token);
-    if (keyPem === undefined) return undefined;
-    let currentKey: string;
-    try {
-      currentKey = await this.verifier.getVerificationKey(token);
-    } catch (error) {
-      return this.forgetVerifiedToken(token, error);
-    }
-    return this.checkVerifiedToken(token, keyPem, currentKey, request, context);
-  }
-
-  /**
-   * `fromVerifiedTokens` without waiting, for the common case: a remembered bearer token whose
-   * key set is cached and fresh. `undefined` whenever anything would need the async path
-   * (other header, not remembered, key set to fetch) or a check fails; `authenticate` then
-   * decides as it always did. Attaches the user on success.
-   */
-  private fromVerifiedTokensNow(context: ExecutionContext, request: KeycardHttpRequest): KeycardUser | undefined {
-    if (!this.verifiedTokens) return undefined;
-    const credentials = parseAuthorizationHeader(getHeader(request, 'authorization'));
-    if (credentials.kind !== 'bearer') return undefined;
-    const keyPem = this.verifiedTokens.get(credentials.token);
-    if (keyPem === undefined) return undefined;
-    let currentKey: string | undefined;
-    try {
-      currentKey = this.verifier.peekVerificationKey(credentials.token);
-    } catch (error) {
-      return this.forgetVerifiedToken(credentials.token, error);
-    }
-    if (currentKey === undefined) return undefined;
-    const user = this.checkVerifiedToken(credentials.token, keyPem, currentKey, request, context);
-    if (user) attachVerifiedUser(request, user, this.verifier);
-    return user;
-  }
-
-  /** The user of a remembered token, when the key it verified with (`keyPem`) is still `currentKey` and every other check passes. */
-  private checkVerifiedToken(
-    token: string,
-    keyPem: string,
-    currentKey: string,
-    request: KeycardHttpRequest,
-    context: ExecutionContext,
-  ): KeycardUser | undefined {
-    if (currentKey !== keyPem) {
-      this.verifiedTokens?.delete(token);
-      return undefined;
-    }
-    try {
-      const user = this.handleRequest<unknown>(null, this.verifier.createUser(decodeVerifiedPayload(token), token, request), undefined, context);
-      if (isKeycardUser(user)) return user;
-    } catch (error) {
-      return this.forgetVerifiedToken(token, error);
-    }
-    this.verifiedTokens?.delete(token);
-    return undefined;
-  }
-
-  private forgetVerifiedToken(token: string, error: unknown): undefined {
-    this.logger.debug(`A remembered token is verified again: ${errorName(error)}`);
-    this.verifiedTokens?.delete(token);
-    return undefined;
+  /** Writes the user on the request (and on `req.raw` under Fastify) for the endpoint it was admitted at. */
+  private attach(context: ExecutionContext, request: KeycardHttpRequest, user: KeycardUser, extra: KeycardAuthInfo['extra']): void {
+    this.fastify ??= this.adapterHost?.httpAdapter?.getType() === 'fastify';
+    const raw = this.fastify && context.getType<string>() === 'http' ? request.raw : undefined;
+    const resource = this.verifier.resourceByUrl(user.resource) ?? this.verifier.resourceForRequest(request);
+    attachVerifiedUser(request, raw, user, extra ?? { sub: user.sub, claims: user.claims }, resource, this.verifier);
   }
 
   private getChallengeContext(context: ExecutionContext, request: KeycardHttpRequest | undefined): KeycardChallengeContext {

@@ -33,8 +33,9 @@ export class KeycardZonesGuard implements CanActivate {
     }
     for (const zone of zones.all) {
       const zoneConfig = zone.config ?? config;
-      const verifier = new KeycardTokenVerifier(zoneConfig, new JwksKeyStore(zoneConfig, zone.metadata));
-      this.guards.set(zone.id, new KeycardAuthGuard(verifier, reflector, adapterHost, new VerifiedTokenCache()));
+      const keys = new JwksKeyStore(zoneConfig, zone.metadata);
+      const verifier = new KeycardTokenVerifier(zoneConfig, keys);
+      this.guards.set(zone.id, new KeycardAuthGuard(verifier, reflector, adapterHost, new VerifiedTokenCache({ keys })));
     }
   }
 

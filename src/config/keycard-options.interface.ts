@@ -92,9 +92,10 @@ export interface KeycardModuleOptions {
    */
   zoneTimeoutMs?: number;
   /**
-   * Maximum number of exchanged tokens kept in the in-memory cache; `0` turns it off (with
-   * `redis`, every call then reads the token from Redis; without, every call exchanges).
-   * @default 1000
+   * Maximum number of exchanged tokens kept in the in-memory cache (one per user and
+   * resource; 2–3 KiB each, bench/RESULTS.md); `0` turns it off (with `redis`, every call
+   * then reads the token from Redis; without, every call exchanges).
+   * @default 10000
    */
   exchangeCacheMaxEntries?: number;
   /**

@@ -131,7 +131,7 @@ describe('other settings', () => {
       clockToleranceSeconds: 5,
       metadataTtlSeconds: 3600,
       zoneTimeoutMs: 5000,
-      exchangeCacheMaxEntries: 1000,
+      exchangeCacheMaxEntries: 10_000,
       mcpServerName: 'MCP Server',
       requiredScopes: [],
       scopesSupported: [],

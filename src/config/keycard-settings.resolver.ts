@@ -5,6 +5,12 @@ import { buildAudiences, buildResources, DEFAULT_MCP_PATH, normalizeMcpBaseUrl }
 import { scopeTokenProblem } from './scope-token.js';
 import { present, resolveZone } from './zone-url.js';
 
+/**
+ * Default `exchangeCacheMaxEntries`: 10,000 (user, resource) pairs stay warm, 2–3 KiB each
+ * in memory (bench/RESULTS.md measures it), so ≈ 20–30 MiB when full.
+ */
+const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 10_000;
+
 const SUPPORTED_ALGORITHMS: readonly KeycardJwtAlgorithm[] = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',
 ];
@@ -98,7 +104,7 @@ export function resolveKeycardSettings(options: KeycardModuleOptions, env: EnvRe
   const clockToleranceSeconds = numberSetting(problems, 'clockToleranceSeconds', options.clockToleranceSeconds, 5, (n) => n >= 0 && n <= 300, 'between 0 and 300');
   const metadataTtlSeconds = numberSetting(problems, 'metadataTtlSeconds', options.metadataTtlSeconds, 3600, (n) => n > 0, 'greater than 0');
   const zoneTimeoutMs = numberSetting(problems, 'zoneTimeoutMs', options.zoneTimeoutMs, 5000, (n) => n > 0 && n <= 120_000, 'between 1 and 120000');
-  const exchangeCacheMaxEntries = numberSetting(problems, 'exchangeCacheMaxEntries', options.exchangeCacheMaxEntries, 1000, (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
+  const exchangeCacheMaxEntries = numberSetting(problems, 'exchangeCacheMaxEntries', options.exchangeCacheMaxEntries, DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES, (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
 
   const mcpServerName = present(options.mcpServerName) ?? DEFAULT_MCP_SERVER_NAME;
 

@@ -24,7 +24,7 @@ class Plain extends Base {}
 
 /** Exposes the guard's protected per-route decisions. */
 class InspectableGuard extends KeycardAuthGuard {
-  scopesOf(context: ExecutionContext): string[] {
+  scopesOf(context: ExecutionContext): readonly string[] {
     return this.getRequiredScopes(context);
   }
   publicOf(context: ExecutionContext): boolean {
@@ -64,9 +64,9 @@ describe('per-route settings, read once', () => {
     }
   });
 
-  it('hands out copies: a caller changing the list does not change the route', () => {
+  it('hands out a frozen list: a caller cannot change the route', () => {
     const target = guard();
-    target.scopesOf(route(Base.prototype.reader, Plain)).push('extra');
+    expect(() => (target.scopesOf(route(Base.prototype.reader, Plain)) as string[]).push('extra')).toThrow(TypeError);
     expect(target.scopesOf(route(Base.prototype.reader, Plain))).toEqual(['base', 'read']);
   });
 

@@ -1,4 +1,7 @@
+import { Controller, Post, Req, UseGuards } from '@nestjs/common';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { KeycardAuthGuard } from '../../src/auth/keycard-auth.guard.js';
+import type { KeycardAuthInfo, KeycardUser } from '../../src/auth/keycard-user.interface.js';
 import { JWKS_MAX_AGE_MS } from '../../src/auth/jwks-key-store.js';
 import { KeycardJwtStrategy } from '../../src/auth/keycard-jwt.strategy.js';
 import { KeycardTokenVerifier } from '../../src/auth/keycard-token.verifier.js';
@@ -41,28 +44,31 @@ describe.each(ADAPTERS)('verified-token cache of KeycardAuthGuard (%s)', (adapte
   it('checks a token signature once and admits the token again without checking it', async () => {
     const token = await zone.mintAccessToken({ resource: RESOURCE });
     expect((await post(token)).status).toBe(201);
-    expect(cache().get(token)).toContain('BEGIN PUBLIC KEY');
+    expect(cache().get(token)?.keyPem).toContain('BEGIN PUBLIC KEY');
     expect((await post(token)).status).toBe(201);
     expect((await post(token)).status).toBe(201);
     expect(signatureChecks).toHaveBeenCalledTimes(1);
     expect(cache().size).toBe(1);
   });
 
-  it('admits a remembered token from a fresh key set without the async key lookup, and with it once the set is too old', async () => {
+  it('admits a remembered token without any key lookup while its key set is fresh, and verifies it in full again once the set is too old', async () => {
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() });
-    const keyLookups = vi.spyOn(KeycardTokenVerifier.prototype, 'getVerificationKey');
+    const keyLookups = vi.spyOn(KeycardTokenVerifier.prototype, 'getSigningKey');
     try {
       const token = await zone.mintAccessToken({ resource: RESOURCE });
       expect((await post(token)).status).toBe(201);
-      const lookups = keyLookups.mock.calls.length;
+      expect(keyLookups).toHaveBeenCalledTimes(1);
       expect((await post(token)).status).toBe(201);
       expect((await post(token)).status).toBe(201);
-      expect(keyLookups).toHaveBeenCalledTimes(lookups);
+      expect(keyLookups).toHaveBeenCalledTimes(1);
+      expect(signatureChecks).toHaveBeenCalledTimes(1);
 
       vi.setSystemTime(Date.now() + JWKS_MAX_AGE_MS + 1000);
       expect((await post(token)).status).toBe(201);
-      expect(keyLookups).toHaveBeenCalledTimes(lookups + 1);
-      expect(signatureChecks).toHaveBeenCalledTimes(1);
+      expect(keyLookups).toHaveBeenCalledTimes(2);
+      expect(signatureChecks).toHaveBeenCalledTimes(2);
+      expect((await post(token)).status).toBe(201);
+      expect(signatureChecks).toHaveBeenCalledTimes(2);
     } finally {
       keyLookups.mockRestore();
     }
@@ -123,5 +129,51 @@ describe.each(ADAPTERS)('verified-token cache of KeycardAuthGuard (%s)', (adapte
     vi.setSystemTime(Date.now() + 120_000);
     expect((await post(old)).status).toBe(401);
     expect(zone.requestCounts.jwks).toBeGreaterThan(jwksFetches);
+  });
+});
+
+/** A second MCP endpoint, `/other`, next to `/mcp`. */
+@Controller('other')
+@UseGuards(KeycardAuthGuard)
+class OtherEndpointController {
+  @Post()
+  post(@Req() req: { user: KeycardUser; auth: KeycardAuthInfo }): { resource: string; authResource: string } {
+    return { resource: req.user.resource, authResource: req.auth.resource!.href };
+  }
+}
+
+describe.each(ADAPTERS)('verified-token cache and per-endpoint audiences (%s)', (adapter) => {
+  let zone: LocalZone;
+  let running: RunningApp;
+
+  beforeEach(async () => {
+    zone = await LocalZone.start();
+    running = await startApp(
+      adapter,
+      AuthFixtureModule.forRoot({ zoneUrl: zone.zoneUrl, mcpPath: ['mcp', 'other'], controllers: [OtherEndpointController] }),
+    );
+  });
+
+  afterEach(async () => {
+    await running?.app.close();
+    await zone?.stop();
+  });
+
+  async function post(token: string, path: string): Promise<{ status: number; challenge: string | null; body: string }> {
+    const response = await fetch(`${running.url}${path}`, { method: 'POST', headers: { authorization: bearer(token) } });
+    return { status: response.status, challenge: response.headers.get('www-authenticate'), body: await response.text() };
+  }
+
+  it('answers a token remembered at /mcp at /other exactly as a full verification at /other does (one audience rule for both paths)', async () => {
+    const fullOnly = await zone.mintAccessToken({ sub: 'full', resource: RESOURCE });
+    const remembered = await zone.mintAccessToken({ sub: 'remembered', resource: RESOURCE });
+    const full = await post(fullOnly, '/other');
+    expect((await post(remembered, '/mcp')).status).toBe(201);
+    expect(running.app.get(VerifiedTokenCache, { strict: false }).get(remembered)).toBeDefined();
+    const ruleChecks = vi.spyOn(KeycardTokenVerifier.prototype, 'createUser');
+    const hit = await post(remembered, '/other');
+    expect(ruleChecks).toHaveBeenCalled(); // the claim checks (the endpoint's audience rule) ran for /other
+    ruleChecks.mockRestore();
+    expect({ status: hit.status, challenge: hit.challenge, body: hit.body }).toEqual({ status: full.status, challenge: full.challenge, body: full.body });
   });
 });
