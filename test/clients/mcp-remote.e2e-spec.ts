@@ -79,16 +79,20 @@ describe(`mcp-remote ${MCP_REMOTE_VERSION} as a child process speaking MCP over 
         expect(stepsSeen(app.exchanges), diagnostics()).toMatchObject({ challenged: true, readMetadata: true });
         expect(stack.zone.requestCounts.registration, diagnostics()).toBeGreaterThan(0);
 
-        const { tools } = await client.listTools({}, options);
+        const step = <T>(promise: Promise<T>): Promise<T> =>
+          promise.catch((error: unknown) => {
+            throw new Error(`${String(error)}\n${diagnostics()}`);
+          });
+        const { tools } = await step(client.listTools({}, options));
         expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['whoami', 'list_events']));
 
-        const whoami = json(await client.callTool({ name: 'whoami', arguments: {} }, undefined, options));
+        const whoami = json(await step(client.callTool({ name: 'whoami', arguments: {} }, undefined, options)));
         expect(whoami).toMatchObject({ sub: USER, resource: app.mcpUrl.href, scopes: [TOOLS_SCOPE] });
 
-        const events = json(await client.callTool({ name: 'list_events', arguments: {} }, undefined, options));
+        const events = json(await step(client.callTool({ name: 'list_events', arguments: {} }, undefined, options)));
         expect(events).toMatchObject({ owner: USER, tokenAudience: stack.api.resources.calendar });
 
-        const report = await client.callTool({ name: 'admin_report', arguments: {} }, undefined, options);
+        const report = await step(client.callTool({ name: 'admin_report', arguments: {} }, undefined, options));
         expect((report as TextResult).isError ?? false, diagnostics()).toBe(false);
         expect(json(report).scopes).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
         expect(stepsSeen(app.exchanges).steppedUp, diagnostics()).toBe(true);
