@@ -9,7 +9,8 @@ import { present, resolveZone } from './zone-url.js';
  * Default `exchangeCacheMaxEntries`: 10,000 (user, resource) pairs stay warm, 2–3 KiB each
  * in memory (bench/RESULTS.md measures it), so ≈ 20–30 MiB when full.
  */
-const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 10_000;
+/** Entries of the in-memory exchanged-token cache: 10,000 users warm for one resource (2–3 KiB each). */
+export const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 10_000;
 
 const SUPPORTED_ALGORITHMS: readonly KeycardJwtAlgorithm[] = [
   'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512',

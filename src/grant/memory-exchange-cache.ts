@@ -1,13 +1,11 @@
 import { LRUCache } from 'lru-cache';
+import { DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES } from '../config/keycard-settings.resolver.js';
 import { KeycardConfigurationError } from '../errors/keycard.error.js';
 import { ExchangeCache, type ExchangeCacheEntry, type ExchangeCacheKey } from './exchange-cache.js';
 
-/** Default number of exchanged tokens kept in memory. */
-const DEFAULT_EXCHANGE_CACHE_MAX_ENTRIES = 1000;
-
 /** Options of `MemoryExchangeCache`. */
 export interface MemoryExchangeCacheOptions {
-  /** Most entries kept; the least recently used goes first. `0` disables caching. Default: 1000. */
+  /** Most entries kept; the least recently used goes first. `0` disables caching. Default: 10,000 (the module option's default too). */
   readonly maxEntries?: number;
   /** Clock in ms since the epoch. Default: `Date.now`. */
   readonly now?: () => number;
