@@ -128,7 +128,12 @@ describe.each(ADAPTERS)('testing kit on %s', (adapter) => {
       expect(authInfo).toMatchObject({ clientId: 'test-client', scopes: ['mcp:tools', 'calendar:read'], resource: `${url}/sdk`, extra: { sub: 'alice' } });
       expect(summary).toMatchObject({ status: 'success', tokens: { [API]: 'api_token_123', [CALENDAR]: 'calendar_token_456' } });
       expect(grants.calls).toHaveLength(1);
-      expect(grants.calls[0]).toMatchObject({ resources: [API, CALENDAR], subject: { token: authInfo.token } });
+      expect(grants.calls[0]).toMatchObject({ resources: [API, CALENDAR] });
+      // The fake guard signs nothing and stamps iat/exp per request: the sync call's token is the
+      // same caller's token as whoami's, up to the second it was made at.
+      const claimsOf = (token: unknown) => JSON.parse(Buffer.from(String(token).split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+      const { iat: _iat, exp: _exp, ...expected } = claimsOf(authInfo.token);
+      expect(claimsOf(grants.calls[0]?.subject.token)).toMatchObject({ ...expected, sub: 'alice', aud: `${url}/sdk` });
     });
 
     it('error scenario: a global error, access() throws global_error', async () => {
