@@ -20,7 +20,6 @@
  * has only the first. A grant with errors answers 502 (HTTP) or a JSON-RPC error (MCP).
  */
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import {
   BadGatewayException,
   Controller,
@@ -46,7 +45,7 @@ import { VerifiedTokenCache } from '../src/auth/verified-token-cache.js';
 import { ExchangeCache } from '../src/grant/exchange-cache.js';
 import type { MemoryExchangeCache } from '../src/grant/memory-exchange-cache.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/local-zone/index.js';
-import { serveIpc, type IpcReady } from './bench-ipc.js';
+import { serveApp } from './bench-ipc.js';
 import {
   ExpressOauth2JwtBearerGuard,
   FastJwtGuard,
@@ -262,30 +261,17 @@ async function main(): Promise<void> {
   app.connectMicroservice({ strategy });
   await app.startAllMicroservices();
   await app.listen(0, '127.0.0.1');
-  const address = (app.getHttpServer() as Server).address();
-  if (address === null || typeof address === 'string') throw new Error('the app is not listening on TCP');
   // The caches of the KeycardModule behind /guard and /grant (CacheProbe lives only next to it).
   const { verifiedTokens, exchanges: exchangeCache } = app.get(CacheProbe, { strict: false });
 
-  serveIpc({
+  serveApp(app, {
     memory: () => process.memoryUsage(),
-    cpu: () => process.cpuUsage(),
     /** Heap used after a full garbage collection, and the sizes of the caches of the first KeycardModule. */
     heap: () => {
       collectGarbage();
       return { heapUsed: process.memoryUsage().heapUsed, verifiedTokens: verifiedTokens.size, exchanges: (exchangeCache as MemoryExchangeCache).size };
     },
-    stop: async () => {
-      await app.close();
-      // Not process.exit(): it would skip writing a --cpu-prof profile. Once the IPC channel
-      // is closed (after this reply), the empty event loop ends the process.
-      setTimeout(() => {
-        if (process.connected) process.disconnect();
-      }, 20);
-      return null;
-    },
   });
-  process.send?.({ ready: true, url: `http://127.0.0.1:${address.port}` } satisfies IpcReady);
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Server } from 'node:net';
 
 /** A command sent to a child process of the benchmark. */
 export interface IpcCommand {
@@ -80,4 +81,26 @@ export function serveIpc(handlers: Record<string, (args: unknown) => unknown>): 
         (error: unknown) => process.send?.({ id, ok: false, error: error instanceof Error ? error.message : String(error) } satisfies IpcReply),
       );
   });
+}
+
+/**
+ * In a child: serves a listening Nest app over IPC — `cpu`, `stop` and `extra` commands — and
+ * tells the parent its URL. `stop` closes the app and then the IPC channel; not process.exit(),
+ * which would skip writing a --cpu-prof profile: the empty event loop ends the process.
+ */
+export function serveApp(app: { getHttpServer(): unknown; close(): Promise<void> }, extra: Record<string, (args: unknown) => unknown> = {}): void {
+  const address = (app.getHttpServer() as Server).address();
+  if (address === null || typeof address === 'string') throw new Error('the app is not listening on TCP');
+  serveIpc({
+    ...extra,
+    cpu: () => process.cpuUsage(),
+    stop: async () => {
+      await app.close();
+      setTimeout(() => {
+        if (process.connected) process.disconnect();
+      }, 20);
+      return null;
+    },
+  });
+  process.send?.({ ready: true, url: `http://127.0.0.1:${address.port}` } satisfies IpcReady);
 }

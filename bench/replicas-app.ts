@@ -10,13 +10,12 @@
  *                                  token another replica exchanged
  */
 import 'reflect-metadata';
-import type { Server } from 'node:http';
 import { BadGatewayException, Controller, Get, Module, UseGuards, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { AccessContext, AccessCtx, ClientSecret, Grant, KeycardAuthGuard, KeycardModule, type KeycardModuleOptions } from '../src/index.js';
 import { DEMO_CLIENT_ID, DEMO_CLIENT_SECRET } from '../src/local-zone/index.js';
-import { serveIpc, type IpcReady } from './bench-ipc.js';
+import { serveApp } from './bench-ipc.js';
 import { BENCH_RESOURCES } from './bench.constants.js';
 import { REPLICAS_BENCH_BASE_URL } from './replicas.constants.js';
 
@@ -84,19 +83,7 @@ async function main(): Promise<void> {
   };
   const app = await NestFactory.create(root, new ExpressAdapter(), { logger: ['error', 'warn'] });
   await app.listen(0, '127.0.0.1');
-  const address = (app.getHttpServer() as Server).address();
-  if (address === null || typeof address === 'string') throw new Error('the app is not listening on TCP');
-  serveIpc({
-    cpu: () => process.cpuUsage(),
-    stop: async () => {
-      await app.close();
-      setTimeout(() => {
-        if (process.connected) process.disconnect();
-      }, 20);
-      return null;
-    },
-  });
-  process.send?.({ ready: true, url: `http://127.0.0.1:${address.port}` } satisfies IpcReady);
+  serveApp(app);
 }
 
 main().catch((error: unknown) => {
