@@ -5,6 +5,7 @@ import { ADMIN_SCOPE, describeExchanges, startDemoStack, stepsSeen, TOOLS_SCOPE,
 import { createClientSandbox, type ClientSandbox } from './fixtures/headless-browser.js';
 import { installedVersion, packageDir } from './fixtures/installed-version.js';
 import { node22Binary } from './fixtures/node22.js';
+import { toolJson } from './fixtures/tool-result.js';
 
 const INSPECTOR_VERSION = '2.12.0';
 /** One Inspector CLI run (a login included) must finish within this bound. */
@@ -77,13 +78,6 @@ describe(`MCP Inspector CLI ${INSPECTOR_VERSION} (@modelcontextprotocol/inspecto
       expect(result.code, diagnostics).toBe(0);
       // `--format json` prints `{ "result": <the MCP result> }`.
       return { ...result, json: () => (JSON.parse(result.stdout) as { result: Record<string, unknown> }).result };
-    }
-
-    function toolJson(result: Record<string, unknown>): Record<string, unknown> {
-      const content = result.content as Array<{ text?: string }> | undefined;
-      const text = content?.[0]?.text;
-      if (text === undefined) throw new Error(`no text content in ${JSON.stringify(result)}`);
-      return JSON.parse(text) as Record<string, unknown>;
     }
 
     const adHoc = (): string[] => ['--server-url', app.mcpUrl.href, '--transport', 'http'];

@@ -5,6 +5,7 @@ import { freePort } from '../mcp/mcp-e2e.helpers.js';
 import { ADMIN_SCOPE, describeExchanges, startDemoStack, stepsSeen, TOOLS_SCOPE, USER, type DemoAppName, type DemoStack } from './fixtures/demo-stack.js';
 import { createClientSandbox, type ClientSandbox } from './fixtures/headless-browser.js';
 import { installedVersion, packageDir } from './fixtures/installed-version.js';
+import { toolJson, type TextResult } from './fixtures/tool-result.js';
 
 const MCP_REMOTE_VERSION = '0.15.1';
 /** Every request through mcp-remote (which may include a login) must answer within this bound. */
@@ -12,16 +13,6 @@ const REQUEST_TIMEOUT_MS = 60_000;
 /** The whole flow (two logins, five requests) on a loaded machine. */
 const FLOW_TIMEOUT_MS = 240_000;
 
-interface TextResult {
-  content: Array<{ type: string; text?: string }>;
-  isError?: boolean;
-}
-
-function json(result: unknown): Record<string, unknown> {
-  const first = (result as TextResult).content[0];
-  if (first?.type !== 'text' || first.text === undefined) throw new Error(`no text content: ${JSON.stringify(result)}`);
-  return JSON.parse(first.text) as Record<string, unknown>;
-}
 
 const combinations: ReadonlyArray<{ app: DemoAppName; platform: 'express' | 'fastify' }> = [
   { app: 'mcp-nest', platform: 'express' },
@@ -86,15 +77,15 @@ describe(`mcp-remote ${MCP_REMOTE_VERSION} as a child process speaking MCP over 
         const { tools } = await step(client.listTools({}, options));
         expect(tools.map((t) => t.name)).toEqual(expect.arrayContaining(['whoami', 'list_events']));
 
-        const whoami = json(await step(client.callTool({ name: 'whoami', arguments: {} }, undefined, options)));
+        const whoami = toolJson(await step(client.callTool({ name: 'whoami', arguments: {} }, undefined, options)));
         expect(whoami).toMatchObject({ sub: USER, resource: app.mcpUrl.href, scopes: [TOOLS_SCOPE] });
 
-        const events = json(await step(client.callTool({ name: 'list_events', arguments: {} }, undefined, options)));
+        const events = toolJson(await step(client.callTool({ name: 'list_events', arguments: {} }, undefined, options)));
         expect(events).toMatchObject({ owner: USER, tokenAudience: stack.api.resources.calendar });
 
         const report = await step(client.callTool({ name: 'admin_report', arguments: {} }, undefined, options));
         expect((report as TextResult).isError ?? false, diagnostics()).toBe(false);
-        expect(json(report).scopes).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
+        expect(toolJson(report).scopes).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
         expect(stepsSeen(app.exchanges).steppedUp, diagnostics()).toBe(true);
       } finally {
         await client?.close();

@@ -5,19 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_SCOPE, describeExchanges, startDemoStack, stepsSeen, TOOLS_SCOPE, USER, type DemoAppName, type DemoStack, type RecordedApp } from './fixtures/demo-stack.js';
 import { installedVersion } from './fixtures/installed-version.js';
 import { HeadlessSdkV1Provider } from './fixtures/sdk-v1-headless.provider.js';
+import { toolJson, type TextResult } from './fixtures/tool-result.js';
 
 const SDK_VERSION = '1.32.2';
 
-interface TextResult {
-  content: Array<{ type: string; text?: string }>;
-  isError?: boolean;
-}
-
-function json(result: unknown): Record<string, unknown> {
-  const first = (result as TextResult).content[0];
-  if (first?.type !== 'text' || first.text === undefined) throw new Error(`no text content: ${JSON.stringify(result)}`);
-  return JSON.parse(first.text) as Record<string, unknown>;
-}
 
 /** Runs `call`; when the transport stops for an authorization (401 or step-up 403), finishes it and runs `call` again. */
 async function withLogin<T>(transport: StreamableHTTPClientTransport, provider: HeadlessSdkV1Provider, call: () => Promise<T>): Promise<T> {
@@ -94,21 +85,21 @@ describe(`@modelcontextprotocol/sdk ${SDK_VERSION} (Streamable HTTP + its OAuth)
     });
 
     it('whoami names the user, the registered client and the resource', async () => {
-      const whoami = json(await client.callTool({ name: 'whoami', arguments: {} }));
+      const whoami = toolJson(await client.callTool({ name: 'whoami', arguments: {} }));
       expect(whoami).toMatchObject({ sub: USER, clientId: provider.clientInformation()?.client_id, resource: app.mcpUrl.href });
     });
 
     it('list_events (@Grant) reaches the calendar API with an exchanged token', async () => {
       const result = await client.callTool({ name: 'list_events', arguments: {} });
       expect((result as TextResult).isError ?? false).toBe(false);
-      expect(json(result)).toMatchObject({ owner: USER, tokenAudience: stack.api.resources.calendar });
+      expect(toolJson(result)).toMatchObject({ owner: USER, tokenAudience: stack.api.resources.calendar });
     });
 
     it('admin_report: 403 insufficient_scope → re-authorization with the scope → 200', async () => {
       const before = provider.authorizationUrls.length;
       const result = await withLogin(transport, provider, () => client.callTool({ name: 'admin_report', arguments: {} }));
       expect((result as TextResult).isError ?? false).toBe(false);
-      expect(json(result).scopes).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
+      expect(toolJson(result).scopes).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
       const stepUp = provider.authorizationUrls[before];
       expect(stepUp?.searchParams.get('scope')?.split(' ')).toEqual(expect.arrayContaining([TOOLS_SCOPE, ADMIN_SCOPE]));
       expect(stepsSeen(app.exchanges).steppedUp, describeExchanges(app.exchanges)).toBe(true);
